@@ -1,0 +1,189 @@
+"""Attribute equality as TensorFlow's ``AreAttrValuesEqual`` defines it.
+
+``strip_default_attrs`` removes an attribute when this says it equals the op's
+default (spec EXP-STRIP-*). Serialized comparison is not enough: TensorFlow
+compares ``type`` values by value alone, ``func`` values by name and attribute
+map regardless of order, and tensors by the values they expand to (so
+``float_val: [1.0]`` of shape [3] equals three explicit ones).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Sequence
+
+from .tf.attr_value_pb2 import AttrValue, NameAttrList
+from .tf.tensor_pb2 import TensorProto
+from .tf.tensor_shape_pb2 import TensorShapeProto
+
+# DataType -> (bytes per element, TensorProto field, struct format or None).
+# Sizes follow TensorFlow's DataTypeSize; sub-byte types occupy one byte each.
+_POD: dict[int, tuple[int, str, str]] = {
+    1: (4, "float_val", "<f"),  # DT_FLOAT
+    2: (8, "double_val", "<d"),  # DT_DOUBLE
+    3: (4, "int_val", "<i"),  # DT_INT32
+    4: (1, "int_val", "<B"),  # DT_UINT8
+    5: (2, "int_val", "<h"),  # DT_INT16
+    6: (1, "int_val", "<b"),  # DT_INT8
+    8: (8, "scomplex_val", "<ff"),  # DT_COMPLEX64
+    9: (8, "int64_val", "<q"),  # DT_INT64
+    10: (1, "bool_val", "<?"),  # DT_BOOL
+    11: (1, "int_val", "<b"),  # DT_QINT8
+    12: (1, "int_val", "<B"),  # DT_QUINT8
+    13: (4, "int_val", "<i"),  # DT_QINT32
+    14: (2, "half_val", "<H"),  # DT_BFLOAT16
+    15: (2, "int_val", "<h"),  # DT_QINT16
+    16: (2, "int_val", "<H"),  # DT_QUINT16
+    17: (2, "int_val", "<H"),  # DT_UINT16
+    18: (16, "dcomplex_val", "<dd"),  # DT_COMPLEX128
+    19: (2, "half_val", "<H"),  # DT_HALF
+    22: (4, "uint32_val", "<I"),  # DT_UINT32
+    23: (8, "uint64_val", "<Q"),  # DT_UINT64
+    24: (1, "float8_val", "B"),  # DT_FLOAT8_E5M2
+    25: (1, "float8_val", "B"),  # DT_FLOAT8_E4M3FN
+    26: (1, "float8_val", "B"),  # DT_FLOAT8_E4M3FNUZ
+    27: (1, "float8_val", "B"),  # DT_FLOAT8_E4M3B11FNUZ
+    28: (1, "float8_val", "B"),  # DT_FLOAT8_E5M2FNUZ
+    29: (1, "int_val", "<b"),  # DT_INT4
+    30: (1, "int_val", "<B"),  # DT_UINT4
+    31: (1, "int_val", "<b"),  # DT_INT2
+    32: (1, "int_val", "<B"),  # DT_UINT2
+    33: (1, "float8_val", "B"),  # DT_FLOAT4_E2M1FN
+}
+_DT_STRING = 7
+_MAX_DIMS = 254
+_INT64_MAX = (1 << 63) - 1
+
+
+def attr_values_equal(a: AttrValue, b: AttrValue) -> bool:
+    """TensorFlow's ``AreAttrValuesEqual(a, b, allow_false_negatives=false)``."""
+    if a.type != b.type:
+        return False
+    if a.type != 0:
+        return True
+    a_tensor, b_tensor = a.HasField("tensor"), b.HasField("tensor")
+    if a_tensor != b_tensor:
+        return False
+    if a_tensor:
+        return tensors_equal(a.tensor, b.tensor)
+    a_func, b_func = a.HasField("func"), b.HasField("func")
+    if a_func != b_func:
+        return False
+    if a_func:
+        return _funcs_equal(a.func, b.func)
+    return _serialized(a) == _serialized(b)
+
+
+def _funcs_equal(a: NameAttrList, b: NameAttrList) -> bool:
+    if a.name != b.name or set(a.attr) != set(b.attr):
+        return False
+    return all(attr_values_equal(a.attr[key], b.attr[key]) for key in a.attr)
+
+
+def _serialized(message: AttrValue | TensorProto) -> bytes:
+    return message.SerializeToString(deterministic=True)
+
+
+def tensors_equal(a: TensorProto, b: TensorProto) -> bool:
+    """TensorFlow's ``AreTensorProtosEqual``: equal dtype, shape and element values."""
+    a_bytes = _tensor_byte_size(a)
+    if a_bytes != _tensor_byte_size(b):
+        return False
+    # TensorFlow accepts identical encodings of a small proto that would expand
+    # into a large tensor without expanding them, even where expanding fails.
+    if a.ByteSize() < 512 and a_bytes > 4096 and _serialized(a) == _serialized(b):
+        return True
+    a_canonical = _canonical(a)
+    if a_canonical is None:
+        return False
+    b_canonical = _canonical(b)
+    return b_canonical is not None and a_canonical == b_canonical
+
+
+def _tensor_byte_size(tensor: TensorProto) -> int:
+    count = _partial_element_count(tensor.tensor_shape)
+    if count < 0:
+        return -1
+    size = _POD[tensor.dtype][0] if tensor.dtype in _POD else 0
+    return count * size
+
+
+def _partial_element_count(shape: TensorShapeProto) -> int:
+    if shape.unknown_rank:
+        return -1
+    count = 1
+    for dim in shape.dim:
+        if dim.size < 0:
+            return -1
+        count *= dim.size
+    return count
+
+
+def _full_dims(shape: TensorShapeProto) -> tuple[int, ...] | None:
+    """The dimensions of a fully defined shape, or None where TensorFlow rejects it."""
+    if shape.unknown_rank or len(shape.dim) > _MAX_DIMS:
+        return None
+    dims = tuple(dim.size for dim in shape.dim)
+    count = 1
+    for size in dims:
+        if size < 0:
+            return None
+        count *= size
+        if count > _INT64_MAX:
+            return None
+    return dims
+
+
+_Canonical = tuple[int, tuple[int, ...], bytes | tuple[bytes, ...]]
+
+
+def _canonical(tensor: TensorProto) -> _Canonical | None:
+    """What ``Tensor::FromProto`` then ``AsProtoTensorContent`` make of a proto.
+
+    None where TensorFlow cannot build a tensor from it, which never compares equal.
+    """
+    dims = _full_dims(tensor.tensor_shape)
+    dtype = tensor.dtype
+    if dims is None or dtype == 0:
+        return None
+    count = math.prod(dims)
+    if dtype == _DT_STRING:
+        if count == 0:
+            return (dtype, dims, ())
+        strings = _strings(tensor, count)
+        return None if strings is None else (dtype, dims, strings)
+    if dtype not in _POD:
+        # Resource and variant tensors are opaque here: compared as encoded.
+        return (dtype, dims, _serialized(tensor))
+    if count == 0:
+        return (dtype, dims, b"")
+    size, field, fmt = _POD[dtype]
+    if tensor.tensor_content:
+        content = bytes(tensor.tensor_content)
+        return (dtype, dims, content) if len(content) == count * size else None
+    values: Sequence[object] = getattr(tensor, field)
+    width = 2 if field in ("scomplex_val", "dcomplex_val") else 1
+    elements = [values[i : i + width] for i in range(0, len(values) - width + 1, width)]
+    if not elements:
+        raw = b"\x00" * size
+        return (dtype, dims, raw * count)
+    if len(elements) >= count:
+        chosen = elements[:count]
+    else:
+        chosen = elements + [elements[-1]] * (count - len(elements))
+    return (dtype, dims, b"".join(_pack(fmt, element) for element in chosen))
+
+
+def _pack(fmt: str, element: Sequence[object]) -> bytes:
+    if fmt == "B" and isinstance(element[0], bytes | int):
+        # float8_val is a bytes field: one element per byte.
+        value = element[0]
+        return bytes([value]) if isinstance(value, int) else value[:1]
+    code = fmt[-1]
+    if code in "bBhHiI":
+        # C++ narrows int32 values to the element type, wrapping around.
+        bits = {"b": 8, "B": 8, "h": 16, "H": 16, "i": 32, "I": 32}[code]
+        value = int(element[0]) & ((1 << bits) - 1)  # type: ignore[call-overload]
+        return value.to_bytes(bits // 8, "little")
+    return struct.pack(fmt, *element)

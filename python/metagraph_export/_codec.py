@@ -1,0 +1,66 @@
+"""Turning caller input into messages and messages into file content."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from google.protobuf import message as _message
+from google.protobuf import text_format
+
+from .errors import ArgumentTypeError, DecodeError
+
+M = TypeVar("M", bound=_message.Message)
+
+
+def full_name(value: object) -> str | None:
+    name = getattr(getattr(value, "DESCRIPTOR", None), "full_name", None)
+    return name if isinstance(name, str) else None
+
+
+def as_message(value: object, cls: type[M], argument: str) -> M:
+    """``value`` as an instance of ``cls``, accepting any protobuf class of the
+    same full name (TensorFlow's own, say). The caller's object is never
+    changed; an instance of ``cls`` itself is returned as is."""
+    if isinstance(value, cls):
+        return value
+    expected = cls.DESCRIPTOR.full_name
+    if full_name(value) != expected or not isinstance(value, _message.Message):
+        raise ArgumentTypeError.expected(argument, f"a {expected} message", value)
+    converted = cls()
+    try:
+        converted.ParseFromString(value.SerializeToString())
+    except _message.DecodeError as error:  # pragma: no cover - same schema both sides
+        raise DecodeError(argument, str(error)) from None
+    return converted
+
+
+def parse_message(data: bytes, cls: type[M], source: str, fmt: str = "auto") -> M:
+    """Parses binary or text format. ``fmt`` is "binary", "text" or "auto";
+    "auto" takes text when the data is UTF-8 and parses as text, else binary."""
+    if fmt not in ("auto", "binary", "text"):
+        raise ValueError(f"unknown format {fmt!r}")
+    errors: list[str] = []
+    if fmt in ("auto", "text"):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            errors.append("text format: not UTF-8")
+        else:
+            try:
+                return text_format.Parse(text, cls(), allow_unknown_extension=False)
+            except text_format.ParseError as error:
+                errors.append(f"text format: {error}")
+    if fmt in ("auto", "binary"):
+        try:
+            return cls.FromString(data)
+        except _message.DecodeError as error:
+            errors.append(f"binary format: {error or 'truncated or malformed'}")
+    name = cls.DESCRIPTOR.full_name
+    raise DecodeError(source, f"not a valid {name} ({'; '.join(errors)})")
+
+
+def encode(message: _message.Message, as_text: bool) -> bytes:
+    """The bytes TensorFlow's ``write_graph`` writes for a message."""
+    if as_text:
+        return text_format.MessageToString(message).encode("utf-8")
+    return message.SerializeToString(deterministic=True)

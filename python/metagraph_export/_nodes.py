@@ -1,0 +1,132 @@
+"""Node rewriting for export_scope and clear_devices (spec EXP-SCOPE-*, EXP-DEV-*),
+and the scopes clear_extraneous_savers removes (spec EXP-SAVERS-*)."""
+
+from __future__ import annotations
+
+from ._scope import Scope, mark_unbound
+from .errors import InvalidArgumentError
+from .tf.attr_value_pb2 import AttrValue
+from .tf.graph_pb2 import GraphDef
+from .tf.node_def_pb2 import NodeDef
+from .tf.saver_pb2 import SaverDef
+
+_ENTER_OPS = ("Enter", "RefEnter")
+
+SAVE_AND_RESTORE_OPS = frozenset(
+    {
+        "SaveV2",
+        "Save",
+        "SaveSlice",
+        "LegacySave",
+        "LegacySaveSlice",
+        "RestoreV2",
+        "Restore",
+        "RestoreSlice",
+        "LegacyRestore",
+        "LegacyRestoreSlice",
+    }
+)
+
+
+def rewrite_node(
+    source: NodeDef, scope: Scope, unbound_inputs: list[str], clear_devices: bool
+) -> NodeDef:
+    """TensorFlow's ``meta_graph._node_def``: a scoped copy of one node."""
+    node = NodeDef()
+    node.CopyFrom(source)
+    for index, name in enumerate(source.input):
+        if scope and not name.lstrip("^").startswith(scope.text or ""):
+            node.input[index] = mark_unbound(name)
+            unbound_inputs.append(node.input[index])
+        else:
+            node.input[index] = scope.strip(name)
+    node.name = scope.strip(source.name)
+    if "_class" in source.attr:
+        locations: list[bytes] = []
+        for entry in source.attr["_class"].list.s:
+            if not scope:
+                locations.append(entry)
+                continue
+            text = _text(entry, source.name, "_class")
+            parts = text.split("@")
+            if len(parts) < 2:
+                raise InvalidArgumentError(
+                    "graph",
+                    f"node {source.name!r}: _class entry {text!r} has no '@', "
+                    "so it cannot be tested against export_scope",
+                )
+            if parts[1].startswith(scope.text or ""):
+                locations.append(scope.strip(text).encode("utf-8"))
+        node.attr["_class"].CopyFrom(AttrValue(list=AttrValue.ListValue(s=locations)))
+    if source.op in _ENTER_OPS and "frame_name" in source.attr:
+        frame_name = source.attr["frame_name"].s
+        if scope:
+            frame = _text(frame_name, source.name, "frame_name")
+            if not frame.startswith(scope.text or ""):
+                # TensorFlow fails here, on a variable it never assigned.
+                raise InvalidArgumentError(
+                    "export_scope",
+                    f"node {source.name!r} is in the scope but its frame_name {frame!r} is not",
+                )
+            frame_name = scope.strip(frame).encode("utf-8")
+        # Rebuilt as a plain string value, as TensorFlow does.
+        node.attr["frame_name"].CopyFrom(AttrValue(s=frame_name))
+    if clear_devices:
+        node.device = ""
+    return node
+
+
+def _text(value: bytes, node: str, attr: str) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidArgumentError(
+            "graph", f"node {node!r}: attribute {attr!r} holds bytes that are not UTF-8"
+        ) from None
+
+
+def op_name(tensor_name: str, where: str) -> str:
+    """TensorFlow's ``tensor.get_op_name``: "^a" and "a:0" name the op "a"."""
+    if not tensor_name:
+        raise InvalidArgumentError(where, "a tensor name is empty")
+    if tensor_name.startswith("^"):
+        tensor_name = tensor_name[1:]
+    if ":" in tensor_name:
+        parts = tensor_name.split(":")
+        if len(parts) != 2:
+            raise InvalidArgumentError(where, f"tensor name {tensor_name!r} has more than one ':'")
+        return parts[0]
+    return tensor_name
+
+
+def name_scope_of(name: str, where: str) -> str:
+    """TensorFlow's ``meta_graph._get_scope``: everything before the last "/"."""
+    if not name:
+        raise InvalidArgumentError(where, "a node name is empty")
+    if name.startswith("^"):
+        name = name[1:]
+    return name.rsplit("/", 1)[0] if "/" in name else ""
+
+
+def extraneous_saver_nodes(graph_def: GraphDef, saver_def: SaverDef | None) -> frozenset[str]:
+    """The nodes in the name scopes of save/restore ops that ``saver_def`` does not use."""
+    nodes: dict[str, str] = {}
+    for node in graph_def.node:
+        for name in node.input:
+            # TensorFlow parses every input here and fails on malformed ones.
+            op_name(name, f"graph: input of node {node.name!r}")
+        nodes[node.name] = node.op
+    retained: set[str | None] = {None}
+    if saver_def is not None:
+        save_op = op_name(saver_def.save_tensor_name, "saver_def.save_tensor_name")
+        restore_op = op_name(saver_def.restore_op_name, "saver_def.restore_op_name")
+        retained = {
+            name_scope_of(restore_op, "saver_def.restore_op_name") + "/",
+            name_scope_of(save_op, "saver_def.save_tensor_name") + "/",
+        }
+    saver_nodes = {name for name, op in nodes.items() if op in SAVE_AND_RESTORE_OPS}
+    scopes = {name_scope_of(name, "graph") for name in saver_nodes} - saver_nodes
+    extraneous = {scope + "/" for scope in scopes} - retained
+    return frozenset(
+        name for name in nodes if any(name.startswith(scope) for scope in extraneous)
+    )

@@ -1,0 +1,88 @@
+"""Name-scope arithmetic, exactly as TensorFlow 2.21 does it.
+
+TensorFlow tests scope membership with a plain string prefix, but strips and
+prepends scopes with regular expressions built from the unescaped scope text.
+Both behaviours are part of the format (spec EXP-SCOPE-*), so they are kept,
+including the ones that look like bugs: "s" also selects "s_1/x", and a scope
+"a.b" also strips "aXb/".
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidArgumentError
+
+UNBOUND_INPUT_PREFIX = "$unbound_inputs_"
+
+_UNBOUND_PATTERN = re.compile(r"([\^]|^)(.*)")
+_PREPEND_PATTERN = re.compile(r"([\^]|loc:@|^)(.*)")
+
+
+class Scope:
+    """An export scope; the regular expressions are compiled on first use.
+
+    TensorFlow only fails on a scope that is not a valid regular expression
+    when it actually strips a name with it, so compilation is deferred to the
+    same moments.
+    """
+
+    __slots__ = ("_strip_pattern", "text")
+
+    def __init__(self, text: str | None) -> None:
+        self.text = text
+        self._strip_pattern: re.Pattern[str] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def contains(self, name: str) -> bool:
+        """The inclusion test: a plain prefix test; no scope includes everything."""
+        return not self.text or name.startswith(self.text)
+
+    def strip(self, name: str) -> str:
+        """TensorFlow's ``ops.strip_name_scope``."""
+        if not self.text:
+            return name
+        if self._strip_pattern is None:
+            scope = self.text[:-1] if self.text.endswith("/") else self.text
+            self._strip_pattern = _compile(r"([\^]|loc:@|^)" + scope + r"[\/]+(.*)")
+        return self._strip_pattern.sub(r"\1\2", name, count=1)
+
+    def prepend(self, name: str) -> str:
+        """TensorFlow's ``ops.prepend_name_scope`` with this scope as the import scope."""
+        if not self.text:
+            return name
+        scope = self.text[:-1] if self.text.endswith("/") else self.text
+        try:
+            return _PREPEND_PATTERN.sub(r"\1" + scope + r"/\2", name)
+        except re.error as error:
+            raise _invalid(error) from None
+
+    def check_pattern(self) -> None:
+        """What ``Graph.get_collection(key, scope=...)`` does first: compile the scope."""
+        if self.text is not None:
+            _compile(self.text)
+
+
+def mark_unbound(name: str) -> str:
+    """Prefix an input that leaves the scope, after a leading "^" if any."""
+    return _UNBOUND_PATTERN.sub(r"\1" + UNBOUND_INPUT_PREFIX + r"\2", name)
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        raise _invalid(error) from None
+
+
+class ScopePatternError(InvalidArgumentError):
+    """The export scope is not a valid regular expression."""
+
+
+def _invalid(error: re.error) -> ScopePatternError:
+    return ScopePatternError(
+        "export_scope",
+        f"is used as a regular expression and is not a valid one ({error})",
+    )
