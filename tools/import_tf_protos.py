@@ -37,6 +37,7 @@ from pathlib import Path
 
 from google.protobuf import descriptor_pb2 as pb
 from google.protobuf import text_encoding, text_format, unknown_fields
+from google.protobuf.descriptor import FileDescriptor
 from google.protobuf.message import Message
 
 TENSORFLOW_DISTRIBUTION = "tensorflow-cpu"
@@ -108,15 +109,15 @@ def collect_files(module_names: Iterable[str]) -> dict[str, pb.FileDescriptorPro
     """The roots and all they import, keyed by file name, in a stable order."""
     found: dict[str, pb.FileDescriptorProto] = {}
 
-    def visit(file_descriptor: object) -> None:
-        name: str = getattr(file_descriptor, "name")  # noqa: B009
-        if name in found:
+    def visit(file_descriptor: FileDescriptor) -> None:
+        if file_descriptor.name in found:
             return
         # serialized_pb is exactly what TensorFlow's generated code registered;
-        # CopyToProto would add derived data such as json_name.
-        serialized: bytes = getattr(file_descriptor, "serialized_pb")  # noqa: B009
-        found[name] = pb.FileDescriptorProto.FromString(serialized)
-        for dependency in getattr(file_descriptor, "dependencies"):  # noqa: B009
+        # CopyToProto could add derived data such as json_name.
+        found[file_descriptor.name] = pb.FileDescriptorProto.FromString(
+            file_descriptor.serialized_pb
+        )
+        for dependency in file_descriptor.dependencies:
             visit(dependency)
 
     for module_name in module_names:
