@@ -13,6 +13,7 @@ with deterministic serialization so that reruns reproduce it byte for byte.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -22,11 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "python" / "metagraph_export" / "data" / "op_registry.binpb"
 
 
-def _import_tensorflow() -> Any:
+def _tf(module: str) -> Any:
+    """A TensorFlow module; TensorFlow is untyped."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
-
-    return tf
+    return importlib.import_module(module)
 
 
 def _registered_op_names() -> list[str]:
@@ -35,8 +35,8 @@ def _registered_op_names() -> list[str]:
     TF_GetAllOpList exports the whole C++ OpRegistry, but with documentation
     text that op_def_registry.get strips, so only the names are taken from it.
     """
-    from tensorflow.core.framework import op_def_pb2
-    from tensorflow.python.client import pywrap_tf_session as c_api
+    op_def_pb2 = _tf("tensorflow.core.framework.op_def_pb2")
+    c_api = _tf("tensorflow.python.client.pywrap_tf_session")
 
     buf = c_api.TF_GetAllOpList()
     try:
@@ -53,21 +53,22 @@ def _looked_up_op_defs(names: list[str]) -> list[Any]:
     """The OpDefs exactly as op_def_registry.get returns them, which is what
     stripped_op_list and strip_default_attrs consult: descriptions removed,
     deprecations kept."""
-    from tensorflow.python.framework import _op_def_registry, op_def_registry
+    op_def_registry = _tf("tensorflow.python.framework.op_def_registry")
+    raw_registry = _tf("tensorflow.python.framework._op_def_registry")
 
     op_defs = []
     for name in names:
         op_def = op_def_registry.get(name)
         if op_def is None:
             raise SystemExit(f"op_def_registry.get({name!r}) returned None")
-        if op_def.SerializeToString(deterministic=True) != _op_def_registry.get(name):
+        if op_def.SerializeToString(deterministic=True) != raw_registry.get(name):
             raise SystemExit(f"OpDef {name!r} does not reserialize to the registry's bytes")
         op_defs.append(op_def)
     return op_defs
 
 
 def build_registry() -> bytes:
-    tf = _import_tensorflow()
+    tf = _tf("tensorflow")
     # The generated modules of this checkout, whether or not it is installed.
     sys.path.insert(0, str(ROOT / "python"))
     from metagraph_export.registry.v1 import op_registry_pb2
@@ -84,8 +85,7 @@ def build_registry() -> bytes:
     data: bytes = registry.SerializeToString(deterministic=True)
 
     # The OpDefs must survive the crossing unchanged.
-    from tensorflow.core.framework import op_def_pb2
-
+    op_def_pb2 = _tf("tensorflow.core.framework.op_def_pb2")
     round_trip = op_def_pb2.OpList.FromString(
         op_registry_pb2.OpRegistry.FromString(data).op_list.SerializeToString(deterministic=True)
     )
