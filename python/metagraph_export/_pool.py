@@ -5,7 +5,9 @@ protobuf's default pool, and a pool refuses a second definition of a name. The
 generated _pb2 modules (tools/gen_protos.py) therefore register in POOL, so this
 package and TensorFlow can be imported into one process in either order. Our
 classes differ from TensorFlow's but share full names and wire format; coerce()
-converts between them.
+converts between them. This needs protobuf's C implementation (upb, the
+default): the pure-Python one also registers every generated class in the
+default pool, where it clashes with TensorFlow's.
 
 The same goes for the well-known types: a google.protobuf.Any field of our
 messages holds POOL's Any class, not google.protobuf.any_pb2.Any (the stubs say
@@ -22,8 +24,10 @@ Passing descriptor_pool=POOL expands our types but no longer those only in the
 default pool (say a tensorflow.ConfigProto when TensorFlow is imported). So
 to_text() and from_text() resolve packed types in POOL first and then in the
 default pool, which prints what TensorFlow prints for its own MetaGraphDef in
-either kind of process. json_format behaves the same way. str(message) never
-expands Any, for TensorFlow's messages too.
+either kind of process. json_format does the same lookup and raises TypeError
+for a type it cannot find; pass it descriptor_pool=POOL. str(message) is no
+guide: protobuf's C implementation never expands Any there, for TensorFlow's
+messages either.
 """
 
 from __future__ import annotations
