@@ -384,17 +384,21 @@ def tf_meta_graph_pb2() -> ModuleType:
 
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return run_interpreter("-c", code)
+
+
+def run_python_file(path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return run_interpreter(str(path), *arguments)
+
+
+def run_interpreter(*arguments: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     # The package as this test imports it, whether installed or not.
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(PACKAGE_DIR.parent), os.environ.get("PYTHONPATH")])
     )
     return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+        [sys.executable, *arguments], capture_output=True, text=True, env=env, check=False
     )
 
 
@@ -474,3 +478,11 @@ def test_any_interoperates_with_tensorflow_classes(tf_meta_graph_pb2: ModuleType
     unpacked = tf_variable_pb2.VariableDef()
     assert theirs.meta_info_def.any_info.Unpack(unpacked)
     assert unpacked.variable_name == "tf:0"
+
+
+@pytest.mark.tensorflow
+def test_tf_protos_match_tensorflow(tf_meta_graph_pb2: ModuleType) -> None:
+    if importlib.util.find_spec("grpc_tools") is None:
+        pytest.skip("grpcio-tools is not installed; import_tf_protos.py needs it to verify")
+    result = run_python_file(REPO_ROOT / "tools" / "import_tf_protos.py", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -4,7 +4,7 @@
 Run it with the Python of the TensorFlow environment (tools/make-tf-env), which
 also needs grpcio-tools for the verification step:
 
-    TF_CPP_MIN_LOG_LEVEL=3 .tf-env/bin/python tools/import_tf_protos.py
+    TF_CPP_MIN_LOG_LEVEL=3 .tf-env/bin/python tools/import_tf_protos.py [--check]
 
 The source is rendered from the FileDescriptorProtos compiled into TensorFlow's
 Python modules, so it carries no comments. Every file lands in one flat
@@ -668,6 +668,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=PROTO_ROOT,
         help="directory that receives metagraph_export/tf/ (default: %(default)s)",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if the files on disk differ from what would be written",
+    )
     args = parser.parse_args(argv)
     proto_root: Path = args.proto_root
     try:
@@ -689,10 +694,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # The directory holds only this tool's output, so anything else is stale.
     output_dir = proto_root / OUTPUT_PACKAGE_DIR
-    if output_dir.exists():
-        for stale in sorted(output_dir.glob("*.proto")):
-            if f"{OUTPUT_PACKAGE_DIR}/{stale.name}" not in sources:
-                stale.unlink()
+    on_disk = {
+        f"{OUTPUT_PACKAGE_DIR}/{path.name}": path.read_text(encoding="utf-8")
+        for path in sorted(output_dir.glob("*.proto"))
+    }
+    if args.check:
+        stale = [
+            name
+            for name in sorted(on_disk.keys() | sources.keys())
+            if on_disk.get(name) != sources.get(name)
+        ]
+        if stale:
+            print("error: these files differ from TensorFlow's schema:", file=sys.stderr)
+            for name in stale:
+                print(f"  proto/{name}", file=sys.stderr)
+            print("Rerun tools/import_tf_protos.py and commit the result.", file=sys.stderr)
+            return 1
+        print(f"{len(sources)} files in {output_dir} are up to date")
+        return 0
+    for name in on_disk.keys() - sources.keys():
+        (proto_root / name).unlink()
     write_tree(proto_root, sources)
     for name in plan.folded:
         print(f"folded {name} (it only re-exports other files)")
