@@ -94,6 +94,7 @@ def run_protoc(proto_root: Path, arguments: Sequence[str]) -> None:
 
 
 def files_with_services(proto_root: Path, names: Sequence[str], scratch: Path) -> list[str]:
+    # Imported here so that a missing protobuf is reported by check_tool_versions.
     from google.protobuf import descriptor_pb2
 
     descriptor_set = scratch / "descriptors.pb"
