@@ -319,9 +319,14 @@ def test_unbuilt_saver_is_skipped() -> None:
         tf.compat.v1.Variable(1.0, name="v")
         graph.add_to_collection("savers", tf.compat.v1.train.Saver(defer_build=True))
     snapshot = snapshot_from_graph(graph)
-    assert _kinds(snapshot, "savers") == []
+    assert _kinds(snapshot, "savers") == ["no_proto"]
     meta_graph = _export(graph)
     assert meta_graph.collection_def["savers"].WhichOneof("kind") is None
+    import metagraph_export
+
+    ours = metagraph_export.export_meta_graph(graph=snapshot)
+    assert "savers" in ours.collection_def
+    assert ours.collection_def["savers"].WhichOneof("kind") is None
 
 
 def test_graph_def_and_output_shapes() -> None:

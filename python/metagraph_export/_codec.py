@@ -64,3 +64,24 @@ def encode(message: _message.Message, as_text: bool) -> bytes:
     if as_text:
         return text_format.MessageToString(message).encode("utf-8")
     return message.SerializeToString(deterministic=True)
+
+
+def has_unknown_fields(message: _message.Message) -> bool:
+    """Whether any message in the tree carries fields its schema does not know."""
+    from google.protobuf import unknown_fields
+
+    if len(unknown_fields.UnknownFieldSet(message)):
+        return True
+    for descriptor, value in message.ListFields():
+        if descriptor.type != descriptor.TYPE_MESSAGE:
+            continue
+        if descriptor.message_type.GetOptions().map_entry:
+            if descriptor.message_type.fields_by_name["value"].type == descriptor.TYPE_MESSAGE:
+                if any(has_unknown_fields(item) for item in value.values()):
+                    return True
+        elif descriptor.is_repeated:
+            if any(has_unknown_fields(item) for item in value):
+                return True
+        elif has_unknown_fields(value):
+            return True
+    return False

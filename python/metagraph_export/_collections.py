@@ -106,6 +106,8 @@ def _fill_typed(
 ) -> None:
     convert = _TO_PROTO[kind]
     for item in items:
+        if item.WhichOneof("kind") == "no_proto":
+            continue
         if item.WhichOneof("kind") != kind:
             raise _Unexportable(
                 f"an item of kind {_describe(item)} is not a {kind}, the type of this collection"

@@ -116,7 +116,12 @@ def build(request: Request) -> Built:
                 if snapshot.HasField("registered_library")
                 else snapshot.graph_def.library
             )
-            new_graph_def.library.CopyFrom(library)
+            # Function by function, as Graph._copy_functions_to_graph_def does: a
+            # graph without functions gets no library field at all.
+            if library.function:
+                new_graph_def.library.function.extend(library.function)
+            if library.gradient:
+                new_graph_def.library.gradient.extend(library.gradient)
         graph_def = new_graph_def
         if request.unbound_inputs_col_name:
             # TensorFlow clears and refills this collection of the graph itself;

@@ -164,7 +164,8 @@ def _add_typed_item(collection: Collection, item: Any, to_proto: Any, proto_type
         return
     if not proto:
         # add_collection_def skips the item (a Saver built with defer_build has
-        # no SaverDef yet).
+        # no SaverDef yet) but still exports the collection.
+        collection.items.add().no_proto.description = type(item).__name__
         return
     field = _typed_field(proto)
     if field is None or proto_type is None or not isinstance(proto, proto_type):

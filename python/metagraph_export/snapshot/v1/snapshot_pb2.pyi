@@ -147,11 +147,11 @@ class GraphSnapshot(_message.Message):
 
     @_builtins.property
     def operation_inputs(self) -> _containers.MessageMap[_builtins.str, Global___NodeInputs]:
-        """The inputs of the nodes whose operation lists them in another order than
-        graph_def does: as_graph_def() sorts control inputs by name, while an
-        operation keeps them in the order they were added. Used when a
-        node-rewriting option is set, as TensorFlow then reads each node from its
-        operation.
+        """The inputs of the nodes whose operation lists them otherwise than
+        graph_def does: as_graph_def() sorts control inputs by name and writes
+        "x" for an input the operation was rewired to as "x:0", while the
+        operation keeps inputs as they were added. Used when a node-rewriting
+        option is set, as TensorFlow then reads each node from its operation.
         """
 
     def __init__(
@@ -259,6 +259,7 @@ class CollectionItem(_message.Message):
     UNSERIALIZABLE_FIELD_NUMBER: _builtins.int
     BOOL_VALUE_FIELD_NUMBER: _builtins.int
     BIG_INTEGER_FIELD_NUMBER: _builtins.int
+    NO_PROTO_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """An object with a string `name`: an Operation, a Tensor, or a Variable
     or QueueRunner outside the collections with a registered proto type.
@@ -301,6 +302,13 @@ class CollectionItem(_message.Message):
     def unserializable(self) -> Global___Unserializable:
         """Anything else: the collection that holds it cannot be exported."""
 
+    @_builtins.property
+    def no_proto(self) -> Global___NoProto:
+        """An object of a collection with a registered proto type whose to_proto
+        gives nothing even without a scope (a Saver built with defer_build):
+        it is skipped, yet its collection is still exported, empty.
+        """
+
     def __init__(
         self,
         *,
@@ -318,12 +326,13 @@ class CollectionItem(_message.Message):
         unserializable: Global___Unserializable | None = ...,
         bool_value: _builtins.bool = ...,
         big_integer: _builtins.str = ...,
+        no_proto: Global___NoProto | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["any_value", b"any_value", "big_integer", b"big_integer", "bool_value", b"bool_value", "bytes_value", b"bytes_value", "cond_context", b"cond_context", "float_value", b"float_value", "int64_value", b"int64_value", "kind", b"kind", "name", b"name", "queue_runner", b"queue_runner", "saver", b"saver", "string_value", b"string_value", "unserializable", b"unserializable", "variable", b"variable", "while_context", b"while_context"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["any_value", b"any_value", "big_integer", b"big_integer", "bool_value", b"bool_value", "bytes_value", b"bytes_value", "cond_context", b"cond_context", "float_value", b"float_value", "int64_value", b"int64_value", "kind", b"kind", "name", b"name", "no_proto", b"no_proto", "queue_runner", b"queue_runner", "saver", b"saver", "string_value", b"string_value", "unserializable", b"unserializable", "variable", b"variable", "while_context", b"while_context"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["any_value", b"any_value", "big_integer", b"big_integer", "bool_value", b"bool_value", "bytes_value", b"bytes_value", "cond_context", b"cond_context", "float_value", b"float_value", "int64_value", b"int64_value", "kind", b"kind", "name", b"name", "queue_runner", b"queue_runner", "saver", b"saver", "string_value", b"string_value", "unserializable", b"unserializable", "variable", b"variable", "while_context", b"while_context"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["any_value", b"any_value", "big_integer", b"big_integer", "bool_value", b"bool_value", "bytes_value", b"bytes_value", "cond_context", b"cond_context", "float_value", b"float_value", "int64_value", b"int64_value", "kind", b"kind", "name", b"name", "no_proto", b"no_proto", "queue_runner", b"queue_runner", "saver", b"saver", "string_value", b"string_value", "unserializable", b"unserializable", "variable", b"variable", "while_context", b"while_context"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["name", "string_value", "bytes_value", "int64_value", "float_value", "any_value", "variable", "saver", "queue_runner", "cond_context", "while_context", "unserializable", "bool_value", "big_integer"]  # noqa: Y015
+    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["name", "string_value", "bytes_value", "int64_value", "float_value", "any_value", "variable", "saver", "queue_runner", "cond_context", "while_context", "unserializable", "bool_value", "big_integer", "no_proto"]  # noqa: Y015
     _WhichOneofArgType_kind: _TypeAlias = _typing.Literal["kind", b"kind"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_kind) -> _WhichOneofReturnType_kind | None: ...
 
@@ -348,6 +357,26 @@ class Unserializable(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Unserializable: _TypeAlias = Unserializable  # noqa: Y015
+
+@_typing.final
+class NoProto(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    description: _builtins.str
+    """What the object was, e.g. its Python type name."""
+    def __init__(
+        self,
+        *,
+        description: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NoProto: _TypeAlias = NoProto  # noqa: Y015
 
 @_typing.final
 class StackTrace(_message.Message):
