@@ -24,12 +24,14 @@ from metagraph_export._tf_adapter import snapshot_from_graph  # noqa: E402
 from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot  # noqa: E402
 from metagraph_export.tf.control_flow_pb2 import CondContextDef, WhileContextDef  # noqa: E402
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef  # noqa: E402
-
 from tf_graphs import BUILDERS, BuiltGraph  # noqa: E402
 
 pytestmark = pytest.mark.tensorflow
 
-_CONTEXT_TYPES = {"cond_context": CondContextDef, "while_context": WhileContextDef}
+_CONTEXT_TYPES: dict[str, type[CondContextDef] | type[WhileContextDef]] = {
+    "cond_context": CondContextDef,
+    "while_context": WhileContextDef,
+}
 
 
 def _cases() -> Iterator[Any]:
@@ -43,8 +45,9 @@ def _cases() -> Iterator[Any]:
                 f"{name}-{source}-scope={scope}-devices={int(clear_devices)}"
                 f"-savers={int(clear_savers)}-strip={int(strip_defaults)}"
             )
-            yield pytest.param(name, source, scope, clear_devices, clear_savers, strip_defaults,
-                               id=label)
+            yield pytest.param(
+                name, source, scope, clear_devices, clear_savers, strip_defaults, id=label
+            )
 
 
 def _normalized(message: MetaGraphDef) -> MetaGraphDef:
@@ -76,8 +79,9 @@ def _assert_same(ours: MetaGraphDef, theirs: MetaGraphDef) -> None:
         import difflib
 
         diff = "\n".join(
-            itertools.islice(difflib.unified_diff(theirs_text, ours_text, "tensorflow", "ours",
-                                                  lineterm=""), 80)
+            itertools.islice(
+                difflib.unified_diff(theirs_text, ours_text, "tensorflow", "ours", lineterm=""), 80
+            )
         )
         pytest.fail(f"exports differ:\n{diff}")
 
@@ -139,8 +143,9 @@ def test_export_matches_tensorflow(
     _compare_exports(tmp_path, built, snapshot, options)
     if options["save_debug_info"]:
         # Where the debug file fails, the meta graph alone must still agree.
-        _compare_exports(tmp_path / "no_debug", built, snapshot,
-                         {**options, "save_debug_info": False})
+        _compare_exports(
+            tmp_path / "no_debug", built, snapshot, {**options, "save_debug_info": False}
+        )
 
 
 def _compare_exports(
@@ -151,7 +156,7 @@ def _compare_exports(
     ours_path = tmp_path / "ours" / "model.meta"
     try:
         theirs = _tensorflow_export(built, filename=str(theirs_path), **options)
-    except Exception as failure:  # noqa: BLE001 - any TensorFlow failure
+    except Exception as failure:
         # Where TensorFlow fails, the reference must fail with a typed error,
         # and, unlike TensorFlow, before writing anything (spec EXP-FILE-3).
         with pytest.raises(metagraph_export.ExportError) as raised:
@@ -202,9 +207,7 @@ def test_collection_options_match_tensorflow(
 
 def test_meta_info_def_and_graph_unchanged() -> None:
     built = BUILDERS["variables"]()
-    info = tf.compat.v1.MetaGraphDef.MetaInfoDef(
-        meta_graph_version="v7", tags=["serve", "train"]
-    )
+    info = tf.compat.v1.MetaGraphDef.MetaInfoDef(meta_graph_version="v7", tags=["serve", "train"])
     info.any_info.Pack(tf.compat.v1.GraphOptions(build_cost_model=2))
     before = _collections_of(built.graph)
     ours_info = type(info)()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import tensorflow as tf  # type: ignore[import-not-found, unused-ignore]
+import tensorflow as tf
 from google.protobuf import any_pb2
 
 v1 = tf.compat.v1
@@ -70,9 +70,7 @@ def _variables() -> BuiltGraph:
                 partitioner=v1.fixed_size_partitioner(2),
                 use_resource=False,
             )
-            local = v1.get_variable(
-                "local", shape=[], collections=[v1.GraphKeys.LOCAL_VARIABLES]
-            )
+            local = v1.get_variable("local", shape=[], collections=[v1.GraphKeys.LOCAL_VARIABLES])
             v1.add_to_collection(v1.GraphKeys.MODEL_VARIABLES, ref)
             v1.add_to_collection(v1.GraphKeys.MOVING_AVERAGE_VARIABLES, res)
         outside = v1.Variable(3.0, name="outside", trainable=False)

@@ -77,7 +77,9 @@ def export(
         names = ", ".join(sorted(kwargs))
         raise ArgumentTypeError("kwargs", f"unexpected keyword argument(s): {names}")
     if unbound_inputs_col_name is not None and not isinstance(unbound_inputs_col_name, str):
-        raise ArgumentTypeError.expected("unbound_inputs_col_name", "a str or None", unbound_inputs_col_name)
+        raise ArgumentTypeError.expected(
+            "unbound_inputs_col_name", "a str or None", unbound_inputs_col_name
+        )
     if export_scope is not None and not isinstance(export_scope, str):
         raise ArgumentTypeError.expected("export_scope", "a str or None", export_scope)
     path = _path(filename)
@@ -183,9 +185,7 @@ def _collection_list(value: object) -> list[str] | None:
             try:
                 key = key.decode("utf-8")
             except UnicodeDecodeError:
-                raise InvalidArgumentError(
-                    "collection_list", f"key {key!r} is not UTF-8"
-                ) from None
+                raise InvalidArgumentError("collection_list", f"key {key!r} is not UTF-8") from None
         if not isinstance(key, str):
             raise ArgumentTypeError.expected("collection_list", "a list of str keys", key)
         keys.append(key)

@@ -178,12 +178,53 @@ def _canonical(tensor: TensorProto) -> _Canonical | None:
 def _pack(fmt: str, element: Sequence[object]) -> bytes:
     if fmt == "B" and isinstance(element[0], bytes | int):
         # float8_val is a bytes field: one element per byte.
-        value = element[0]
-        return bytes([value]) if isinstance(value, int) else value[:1]
+        first = element[0]
+        return bytes([first]) if isinstance(first, int) else first[:1]
     code = fmt[-1]
     if code in "bBhHiI":
         # C++ narrows int32 values to the element type, wrapping around.
         bits = {"b": 8, "B": 8, "h": 16, "H": 16, "i": 32, "I": 32}[code]
-        value = int(element[0]) & ((1 << bits) - 1)  # type: ignore[call-overload]
-        return value.to_bytes(bits // 8, "little")
-    return struct.pack(fmt, *element)
+        number = element[0]
+        assert isinstance(number, int)
+        return (number & ((1 << bits) - 1)).to_bytes(bits // 8, "little")
+    packed: bytes = struct.pack(fmt, *element)
+    return packed
+
+
+def _strings(tensor: TensorProto, count: int) -> tuple[bytes, ...] | None:
+    """The elements of a string tensor, or None where TensorFlow cannot decode them."""
+    if tensor.tensor_content:
+        return _decode_string_list(bytes(tensor.tensor_content), count)
+    values = list(tensor.string_val)
+    if not values:
+        return (b"",) * count
+    if len(values) >= count:
+        return tuple(values[:count])
+    return tuple(values + [values[-1]] * (count - len(values)))
+
+
+def _decode_string_list(content: bytes, count: int) -> tuple[bytes, ...] | None:
+    """TensorFlow's DecodeStringList: ``count`` varint32 lengths, then the bytes."""
+    sizes: list[int] = []
+    position = 0
+    for _ in range(count):
+        size, shift = 0, 0
+        while True:
+            if position >= len(content) or shift > 28:
+                return None
+            byte = content[position]
+            position += 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if size > 0xFFFFFFFF:
+            return None
+        sizes.append(size)
+    if sum(sizes) != len(content) - position:
+        return None
+    strings = []
+    for size in sizes:
+        strings.append(content[position : position + size])
+        position += size
+    return tuple(strings)

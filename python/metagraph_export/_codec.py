@@ -7,6 +7,7 @@ from typing import TypeVar
 from google.protobuf import message as _message
 from google.protobuf import text_format
 
+from ._pool import coerce, from_text, to_text
 from .errors import ArgumentTypeError, DecodeError
 
 M = TypeVar("M", bound=_message.Message)
@@ -21,17 +22,12 @@ def as_message(value: object, cls: type[M], argument: str) -> M:
     """``value`` as an instance of ``cls``, accepting any protobuf class of the
     same full name (TensorFlow's own, say). The caller's object is never
     changed; an instance of ``cls`` itself is returned as is."""
-    if isinstance(value, cls):
-        return value
-    expected = cls.DESCRIPTOR.full_name
-    if full_name(value) != expected or not isinstance(value, _message.Message):
-        raise ArgumentTypeError.expected(argument, f"a {expected} message", value)
-    converted = cls()
     try:
-        converted.ParseFromString(value.SerializeToString())
-    except _message.DecodeError as error:  # pragma: no cover - same schema both sides
-        raise DecodeError(argument, str(error)) from None
-    return converted
+        return coerce(value, cls)
+    except TypeError:
+        raise ArgumentTypeError.expected(
+            argument, f"a {cls.DESCRIPTOR.full_name} message", value
+        ) from None
 
 
 def parse_message(data: bytes, cls: type[M], source: str, fmt: str = "auto") -> M:
@@ -47,7 +43,7 @@ def parse_message(data: bytes, cls: type[M], source: str, fmt: str = "auto") -> 
             errors.append("text format: not UTF-8")
         else:
             try:
-                return text_format.Parse(text, cls(), allow_unknown_extension=False)
+                return from_text(text, cls())
             except text_format.ParseError as error:
                 errors.append(f"text format: {error}")
     if fmt in ("auto", "binary"):
@@ -62,7 +58,7 @@ def parse_message(data: bytes, cls: type[M], source: str, fmt: str = "auto") -> 
 def encode(message: _message.Message, as_text: bool) -> bytes:
     """The bytes TensorFlow's ``write_graph`` writes for a message."""
     if as_text:
-        return text_format.MessageToString(message).encode("utf-8")
+        return to_text(message).encode("utf-8")
     return message.SerializeToString(deterministic=True)
 
 
@@ -73,10 +69,11 @@ def has_unknown_fields(message: _message.Message) -> bool:
     if len(unknown_fields.UnknownFieldSet(message)):
         return True
     for descriptor, value in message.ListFields():
-        if descriptor.type != descriptor.TYPE_MESSAGE:
+        message_type = descriptor.message_type
+        if message_type is None:
             continue
-        if descriptor.message_type.GetOptions().map_entry:
-            if descriptor.message_type.fields_by_name["value"].type == descriptor.TYPE_MESSAGE:
+        if message_type.GetOptions().map_entry:
+            if message_type.fields_by_name["value"].type == descriptor.TYPE_MESSAGE:
                 if any(has_unknown_fields(item) for item in value.values()):
                     return True
         elif descriptor.is_repeated:

@@ -15,7 +15,9 @@ from .tf.graph_debug_info_pb2 import GraphDebugInfo
 from .tf.meta_graph_pb2 import MetaGraphDef
 
 
-def build(meta_graph_def: MetaGraphDef, snapshot: GraphSnapshot, export_scope: str | None) -> GraphDebugInfo:
+def build(
+    meta_graph_def: MetaGraphDef, snapshot: GraphSnapshot, export_scope: str | None
+) -> GraphDebugInfo:
     scope = Scope(export_scope)
     operations = {node.name for node in snapshot.graph_def.node}
     debug_info = GraphDebugInfo()

@@ -298,7 +298,7 @@ def _strip_default_attrs(meta_graph_def: MetaGraphDef, registry: OpRegistry) -> 
         op_def = registry.get(node.op)
         if op_def is None:
             return
-        defaults = {}
+        defaults: dict[str, OpDef.AttrDef] = {}
         for attr_def in op_def.attr:
             # The first definition of a name is the one TensorFlow consults.
             defaults.setdefault(attr_def.name, attr_def)

@@ -127,6 +127,4 @@ def extraneous_saver_nodes(graph_def: GraphDef, saver_def: SaverDef | None) -> f
     saver_nodes = {name for name, op in nodes.items() if op in SAVE_AND_RESTORE_OPS}
     scopes = {name_scope_of(name, "graph") for name in saver_nodes} - saver_nodes
     extraneous = {scope + "/" for scope in scopes} - retained
-    return frozenset(
-        name for name in nodes if any(name.startswith(scope) for scope in extraneous)
-    )
+    return frozenset(name for name in nodes if any(name.startswith(scope) for scope in extraneous))

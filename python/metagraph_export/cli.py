@@ -22,7 +22,7 @@ from .errors import DecodeError, ExportError
 from .snapshot.v1.snapshot_pb2 import GraphSnapshot
 from .tf.graph_pb2 import GraphDef
 from .tf.meta_graph_pb2 import MetaGraphDef
-from .tf.op_def_pb2 import OpList
+from .tf.op_def_pb2 import OpDef, OpList
 from .tf.saver_pb2 import SaverDef
 
 _PROG = "metagraph-export"
@@ -58,35 +58,65 @@ def _parser() -> argparse.ArgumentParser:
         "export_meta_graph would, and print a short summary.",
     )
     exporter.add_argument("input", metavar="INPUT", help="a GraphDef or GraphSnapshot file")
-    exporter.add_argument("-o", "--output", required=True, metavar="FILE",
-                          help="the MetaGraphDef file to write (filename=)")
+    exporter.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="the MetaGraphDef file to write (filename=)",
+    )
     _input_options(exporter)
-    exporter.add_argument("--graph-def", metavar="FILE",
-                          help="a GraphDef to export instead of the snapshot's own (graph_def=)")
+    exporter.add_argument(
+        "--graph-def",
+        metavar="FILE",
+        help="a GraphDef to export instead of the snapshot's own (graph_def=)",
+    )
     exporter.add_argument("--meta-info-def", metavar="FILE", help="a MetaInfoDef (meta_info_def=)")
     exporter.add_argument("--saver-def", metavar="FILE", help="a SaverDef (saver_def=)")
     collections = exporter.add_mutually_exclusive_group()
-    collections.add_argument("--collection", action="append", metavar="KEY", dest="collections",
-                             help="export this collection; repeat for more (collection_list=)")
-    collections.add_argument("--no-collections", action="store_true",
-                             help="export no collection (collection_list=[])")
+    collections.add_argument(
+        "--collection",
+        action="append",
+        metavar="KEY",
+        dest="collections",
+        help="export this collection; repeat for more (collection_list=)",
+    )
+    collections.add_argument(
+        "--no-collections", action="store_true", help="export no collection (collection_list=[])"
+    )
     exporter.add_argument("--as-text", action="store_true", help="write text format (as_text=)")
     exporter.add_argument("--export-scope", metavar="SCOPE", help="export_scope=")
     exporter.add_argument("--clear-devices", action="store_true", help="clear_devices=True")
-    exporter.add_argument("--clear-extraneous-savers", action="store_true",
-                          help="clear_extraneous_savers=True")
-    exporter.add_argument("--strip-default-attrs", action="store_true",
-                          help="strip_default_attrs=True")
-    exporter.add_argument("--save-debug-info", action="store_true",
-                          help="also write <output without extension>.debug (save_debug_info=)")
+    exporter.add_argument(
+        "--clear-extraneous-savers", action="store_true", help="clear_extraneous_savers=True"
+    )
+    exporter.add_argument(
+        "--strip-default-attrs", action="store_true", help="strip_default_attrs=True"
+    )
+    exporter.add_argument(
+        "--save-debug-info",
+        action="store_true",
+        help="also write <output without extension>.debug (save_debug_info=)",
+    )
     unbound = exporter.add_mutually_exclusive_group()
-    unbound.add_argument("--unbound-inputs-col-name", metavar="NAME", default="unbound_inputs",
-                         help="the collection of inputs that leave the scope "
-                         "(default: unbound_inputs)")
-    unbound.add_argument("--no-unbound-inputs-col", action="store_true",
-                         help="do not record inputs that leave the scope")
-    exporter.add_argument("--op-defs", action="append", metavar="FILE", default=[],
-                          help="an OpList of custom ops (binary or text); repeat for more")
+    unbound.add_argument(
+        "--unbound-inputs-col-name",
+        metavar="NAME",
+        default="unbound_inputs",
+        help="the collection of inputs that leave the scope (default: unbound_inputs)",
+    )
+    unbound.add_argument(
+        "--no-unbound-inputs-col",
+        action="store_true",
+        help="do not record inputs that leave the scope",
+    )
+    exporter.add_argument(
+        "--op-defs",
+        action="append",
+        metavar="FILE",
+        default=[],
+        help="an OpList of custom ops (binary or text); repeat for more",
+    )
     exporter.add_argument("--json", action="store_true", help="print the summary as JSON")
     exporter.set_defaults(run=_run_export)
 
@@ -105,10 +135,18 @@ def _parser() -> argparse.ArgumentParser:
 def _input_options(
     parser: argparse.ArgumentParser, types: Sequence[str] = ("auto", "graph_def", "snapshot")
 ) -> None:
-    parser.add_argument("--input-format", choices=("auto", "binary", "text"), default="auto",
-                        help="encoding of the input (default: auto)")
-    parser.add_argument("--input-type", choices=types, default="auto",
-                        help="message type of the input (default: auto)")
+    parser.add_argument(
+        "--input-format",
+        choices=("auto", "binary", "text"),
+        default="auto",
+        help="encoding of the input (default: auto)",
+    )
+    parser.add_argument(
+        "--input-type",
+        choices=types,
+        default="auto",
+        help="message type of the input (default: auto)",
+    )
 
 
 _TYPES: dict[str, type[_message.Message]] = {
@@ -152,8 +190,9 @@ def _load(path: str, kind: str, fmt: str, candidates: Sequence[str]) -> tuple[st
 
 
 def _run_export(arguments: argparse.Namespace) -> int:
-    kind, parsed = _load(arguments.input, arguments.input_type, arguments.input_format,
-                         ("snapshot", "graph_def"))
+    kind, parsed = _load(
+        arguments.input, arguments.input_type, arguments.input_format, ("snapshot", "graph_def")
+    )
     graph = parsed if kind == "snapshot" else None
     graph_def = parsed if kind == "graph_def" else None
     if arguments.graph_def:
@@ -166,7 +205,7 @@ def _run_export(arguments: argparse.Namespace) -> int:
     saver_def = None
     if arguments.saver_def:
         saver_def = _codec.parse_message(_read(arguments.saver_def), SaverDef, arguments.saver_def)
-    op_defs = []
+    op_defs: list[OpDef] = []
     for path in arguments.op_defs:
         op_defs.extend(_codec.parse_message(_read(path), OpList, path).op)
     collection_list: list[str] | None = arguments.collections
@@ -207,8 +246,12 @@ def _run_export(arguments: argparse.Namespace) -> int:
 
 
 def _run_inspect(arguments: argparse.Namespace) -> int:
-    kind, parsed = _load(arguments.file, arguments.input_type, arguments.input_format,
-                         ("meta_graph_def", "snapshot", "graph_def"))
+    kind, parsed = _load(
+        arguments.file,
+        arguments.input_type,
+        arguments.input_format,
+        ("meta_graph_def", "snapshot", "graph_def"),
+    )
     if kind == "meta_graph_def":
         summary = _summary(parsed)
     elif kind == "snapshot":
@@ -222,8 +265,12 @@ def _run_inspect(arguments: argparse.Namespace) -> int:
         meta_graph_def = MetaGraphDef()
         meta_graph_def.graph_def.CopyFrom(parsed)
         summary = _summary(meta_graph_def)
-    summary = {"file": arguments.file, "type": kind, "bytes": os.path.getsize(arguments.file),
-               **summary}
+    summary = {
+        "file": arguments.file,
+        "type": kind,
+        "bytes": os.path.getsize(arguments.file),
+        **summary,
+    }
     if arguments.json:
         print(json.dumps(summary, indent=2))
     else:
