@@ -9,7 +9,7 @@ from typing import Any
 
 from . import _debug_info
 from ._codec import as_message, encode, full_name
-from ._exporter import Built, Diagnostic, Request, build, logger
+from ._exporter import Built, Diagnostic, Request, build
 from ._files import debug_file_name, write_files
 from ._registry import OpRegistry, custom_op_defs, default_registry
 from .errors import ArgumentTypeError, InvalidArgumentError
@@ -223,7 +223,7 @@ def _finish(
         diagnostic = Diagnostic(
             "DEBUG_INFO_NOT_WRITTEN", "", "save_debug_info has no effect without a filename"
         )
-        logger.warning("%s", diagnostic.message)
+        diagnostic.log()
         diagnostics.append(diagnostic)
     return ExportResult(
         meta_graph_def=built.meta_graph_def,

@@ -28,9 +28,22 @@ from .tf.op_def_pb2 import OpDef
 from .tf.saver_pb2 import SaverDef
 
 logger = logging.getLogger("metagraph_export")
+# A library leaves output to the application's logging configuration.
+logger.addHandler(logging.NullHandler())
 
 GRAPH_SIZE_LIMIT = 1 << 31
 _CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
+
+
+# How much each diagnostic matters: "warning" where the output is not what a
+# caller probably wanted (TensorFlow warns about dropped collections too),
+# "info" for what every graph built with variable scopes has.
+_SEVERITY = {
+    "COLLECTION_DROPPED": "warning",
+    "OP_NOT_REGISTERED": "warning",
+    "DEBUG_INFO_NOT_WRITTEN": "warning",
+    "COLLECTION_KEY_NOT_STRING": "info",
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,15 @@ class Diagnostic:
     code: str
     subject: str
     message: str
+
+    @property
+    def severity(self) -> str:
+        """"warning" or "info"."""
+        return _SEVERITY[self.code]
+
+    def log(self) -> None:
+        level = logging.WARNING if self.severity == "warning" else logging.INFO
+        logger.log(level, "%s", self.message)
 
 
 @dataclass
@@ -186,7 +208,7 @@ def build(request: Request) -> Built:
     if size >= GRAPH_SIZE_LIMIT:
         raise GraphTooLargeError(size)
     for diagnostic in diagnostics:
-        logger.warning("%s", diagnostic.message)
+        diagnostic.log()
     return Built(meta_graph_def, diagnostics)
 
 

@@ -118,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
         help="an OpList of custom ops (binary or text); repeat for more",
     )
     exporter.add_argument("--json", action="store_true", help="print the summary as JSON")
+    exporter.add_argument("-v", "--verbose", action="store_true",
+                          help="also print informational diagnostics")
     exporter.set_defaults(run=_run_export)
 
     inspector = commands.add_parser(
@@ -232,7 +234,8 @@ def _run_export(arguments: argparse.Namespace) -> int:
     summary = _summary(result.meta_graph_def)
     summary["files"] = [{"path": path, "bytes": os.path.getsize(path)} for path in result.files]
     summary["diagnostics"] = [
-        {"code": d.code, "subject": d.subject, "message": d.message} for d in result.diagnostics
+        {"code": d.code, "severity": d.severity, "subject": d.subject, "message": d.message}
+        for d in result.diagnostics
     ]
     if arguments.json:
         print(json.dumps(summary, indent=2))
@@ -241,7 +244,8 @@ def _run_export(arguments: argparse.Namespace) -> int:
         print(f"wrote {entry['path']} ({entry['bytes']:,} bytes)")
     _print_summary(summary)
     for diagnostic in result.diagnostics:
-        print(f"warning: {diagnostic.message}")
+        if diagnostic.severity == "warning" or arguments.verbose:
+            print(f"{diagnostic.severity}: {diagnostic.message}")
     return 0
 
 
