@@ -7,6 +7,7 @@ the input cannot be exported, 2 when the command line itself is wrong.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -28,9 +29,25 @@ from .tf.saver_pb2 import SaverDef
 _PROG = "metagraph-export"
 
 
+# Commands implemented by the packages beside this one, each with a
+# ``main(argv, prog) -> int`` of its own, imported only when used.
+_DELEGATED = {
+    "serve": ("metagraph_export_grpc.cli", "run the gRPC service"),
+    "conformance": (
+        "metagraph_export_conformance.cli",
+        "run the conformance suite against an implementation",
+    ),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in _DELEGATED:
+        module = importlib.import_module(_DELEGATED[args[0]][0])
+        status: int = module.main(args[1:], prog=f"{_PROG} {args[0]}")
+        return status
     parser = _parser()
-    arguments = parser.parse_args(argv)
+    arguments = parser.parse_args(args)
     try:
         result: int = arguments.run(arguments)
         return result
@@ -131,6 +148,8 @@ def _parser() -> argparse.ArgumentParser:
     _input_options(inspector, types=("auto", "meta_graph_def", "graph_def", "snapshot"))
     inspector.add_argument("--json", action="store_true", help="print JSON")
     inspector.set_defaults(run=_run_inspect)
+    for name, (_, description) in _DELEGATED.items():
+        commands.add_parser(name, help=description, add_help=False)
     return parser
 
 
