@@ -61,7 +61,7 @@ class Diagnostic:
 
     @property
     def severity(self) -> str:
-        """"warning" or "info"."""
+        """ "warning" or "info"."""
         return _SEVERITY[self.code]
 
     def log(self) -> None:

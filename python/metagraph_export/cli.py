@@ -135,8 +135,9 @@ def _parser() -> argparse.ArgumentParser:
         help="an OpList of custom ops (binary or text); repeat for more",
     )
     exporter.add_argument("--json", action="store_true", help="print the summary as JSON")
-    exporter.add_argument("-v", "--verbose", action="store_true",
-                          help="also print informational diagnostics")
+    exporter.add_argument(
+        "-v", "--verbose", action="store_true", help="also print informational diagnostics"
+    )
     exporter.set_defaults(run=_run_export)
 
     inspector = commands.add_parser(
