@@ -200,8 +200,10 @@ def test_collection_options_match_tensorflow(
         collection_list=collection_list,
         unbound_inputs_col_name=unbound_name,
     )
-    theirs = _tensorflow_export(built, **options)
+    before = _collections_of(built.graph)
     ours = metagraph_export.export_meta_graph(graph=built.graph, **options)
+    assert _collections_of(built.graph) == before, "the caller's graph must not change"
+    theirs = _tensorflow_export(built, **options)
     _assert_same(ours, _ours(theirs))
 
 
