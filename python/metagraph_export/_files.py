@@ -41,6 +41,8 @@ def _stage(path: str, content: bytes) -> str:
     directory = os.path.dirname(path) or "."
     try:
         os.makedirs(directory, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise WriteError(path, f"{directory!r} is not a directory") from None
     except OSError as error:
         raise WriteError(path, f"cannot create directory {directory!r}: {error.strerror}") from None
     if os.path.isdir(path):

@@ -43,7 +43,11 @@ _DELEGATED = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in _DELEGATED:
-        module = importlib.import_module(_DELEGATED[args[0]][0])
+        try:
+            module = importlib.import_module(_DELEGATED[args[0]][0])
+        except ModuleNotFoundError as error:
+            print(f"{_PROG} {args[0]}: unavailable ({error})", file=sys.stderr)
+            return 1
         status: int = module.main(args[1:], prog=f"{_PROG} {args[0]}")
         return status
     parser = _parser()
