@@ -1,7 +1,7 @@
 """Attribute equality as TensorFlow's ``AreAttrValuesEqual`` defines it.
 
 ``strip_default_attrs`` removes an attribute when this says it equals the op's
-default (spec EXP-STRIP-*). Serialized comparison is not enough: TensorFlow
+default (spec EXP-STRIP-4 to EXP-STRIP-11). Serialized comparison is not enough: TensorFlow
 compares ``type`` values by value alone, ``func`` values by name and attribute
 map regardless of order, and tensors by the values they expand to (so
 ``float_val: [1.0]`` of shape [3] equals three explicit ones).

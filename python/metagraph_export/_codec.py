@@ -56,7 +56,7 @@ def parse_message(data: bytes, cls: type[M], source: str, fmt: str = "auto") -> 
 
 
 def encode(message: _message.Message, as_text: bool) -> bytes:
-    """The bytes TensorFlow's ``write_graph`` writes for a message."""
+    """The bytes TensorFlow's ``write_graph`` writes for a message (spec EXP-ENC-1, EXP-ENC-7)."""
     if as_text:
         return to_text(message).encode("utf-8")
     return message.SerializeToString(deterministic=True)

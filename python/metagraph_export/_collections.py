@@ -1,4 +1,4 @@
-"""Collections: which items are exported and how (spec EXP-COLL-*).
+"""Collections: which items are exported and how (spec EXP-COLL-1 to EXP-COLL-22).
 
 Items arrive as snapshot ``CollectionItem``s, classified the way TensorFlow's
 ``add_collection_def`` sees Python objects. A collection is exported whole or
@@ -47,7 +47,7 @@ class _Unexportable(Exception):
 
 
 def object_name(item: CollectionItem) -> str | None:
-    """The ``.name`` of the Python object an item stands for, if it has one."""
+    """The ``.name`` of the Python object an item stands for, if it has one (spec EXP-COLL-4)."""
     kind = item.WhichOneof("kind")
     if kind == "name":
         return item.name
@@ -63,7 +63,7 @@ def object_name(item: CollectionItem) -> str | None:
 
 
 def should_include(name: str, scope: Scope, exclude: frozenset[str]) -> bool:
-    """TensorFlow's ``_should_include_node`` for a name."""
+    """TensorFlow's ``_should_include_node`` for a name (spec EXP-SCOPE-2)."""
     if name in exclude:
         return False
     return name.startswith(UNBOUND_INPUT_PREFIX) or scope.contains(name)
@@ -140,7 +140,7 @@ def _fill_plain(collection: CollectionDef, items: Sequence[CollectionItem], scop
 
 
 def _list_kind(item: CollectionItem) -> str:
-    """TensorFlow's ``_get_kind_name``: the first item decides the list kind."""
+    """TensorFlow's ``_get_kind_name``: the first item decides the list kind (spec EXP-COLL-15)."""
     kind = item.WhichOneof("kind")
     if kind in ("string_value", "bytes_value"):
         return "bytes_list"
@@ -199,14 +199,15 @@ def _as_float32(item: CollectionItem) -> float:
 
 
 def narrow_to_float32(value: float) -> float:
-    """The IEEE round-to-nearest conversion protobuf applies to a float field."""
+    """The IEEE round-to-nearest conversion protobuf applies to a float field (spec EXP-COLL-17)."""
     try:
         return float(struct.unpack("<f", struct.pack("<f", value))[0])
     except OverflowError:
         return math.copysign(math.inf, value)
 
 
-# The registered to_proto functions, applied to full, unscoped protos.
+# The registered to_proto functions, applied to full, unscoped protos
+# (spec EXP-COLL-9 to EXP-COLL-13).
 
 
 def _variable_to_proto(variable: VariableDef, scope: Scope) -> VariableDef | None:

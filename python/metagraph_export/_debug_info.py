@@ -1,4 +1,4 @@
-"""The debug file of save_debug_info (spec EXP-DEBUG-*).
+"""The debug file of save_debug_info (spec EXP-DEBUG-4 to EXP-DEBUG-8).
 
 TensorFlow looks up every exported node's operation in the graph by its
 unscoped name and feeds the creation stack trace of each into

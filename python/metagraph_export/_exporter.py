@@ -4,7 +4,8 @@ The structure follows ``meta_graph.export_scoped_meta_graph`` and
 ``create_meta_graph_def`` step by step, because the order of the steps is
 observable: the unbound-inputs collection is rebuilt before collections are
 exported, ``stripped_op_list`` is computed before defaults are stripped, and
-each step fails or not exactly where TensorFlow's does.
+each step fails or not exactly where TensorFlow's does. The steps are those of
+spec EXP-ALGO-1.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ logger = logging.getLogger("metagraph_export")
 # A library leaves output to the application's logging configuration.
 logger.addHandler(logging.NullHandler())
 
-GRAPH_SIZE_LIMIT = 1 << 31
+GRAPH_SIZE_LIMIT = 1 << 31  # spec EXP-LIMIT-1
 _CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
 
 
@@ -48,7 +49,8 @@ _SEVERITY = {
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """Something TensorFlow would only log, or do silently, reported as data.
+    """Something TensorFlow would only log, or do silently, reported as data
+    (spec EXP-DIAG-1 to EXP-DIAG-5).
 
     ``code`` is one of the diagnostic codes of the specification
     (``COLLECTION_DROPPED``, ``COLLECTION_KEY_NOT_STRING``, ``OP_NOT_REGISTERED``,
@@ -232,7 +234,8 @@ def _with_operation_inputs(node: NodeDef, inputs: Sequence[str]) -> NodeDef:
 
 
 def _graph_with_shapes(snapshot: GraphSnapshot, out: GraphDef) -> None:
-    """``Graph.as_graph_def(add_shapes=True)``: shapes on every node with outputs."""
+    """``Graph.as_graph_def(add_shapes=True)``: shapes on every node with outputs
+    (spec EXP-GRAPH-4)."""
     out.CopyFrom(snapshot.graph_def)
     for node in out.node:
         _add_output_shapes(node, node.name, snapshot, strict=False)
@@ -245,7 +248,7 @@ def _check_variables_scope(
 ) -> None:
     """TensorFlow looks up ``get_collection("variables", scope=export_scope)``, which
     uses the scope as a regular expression, and strips the name of each match.
-    Only its failures are observable."""
+    Only its failures are observable (spec EXP-SCOPE-15)."""
     variables = collections.get("variables")
     if variables is None or scope.text is None:
         return
@@ -258,7 +261,8 @@ def _check_variables_scope(
 
 
 def _retained_saver(saver_def: SaverDef | None) -> CollectionItem:
-    """The savers collection under clear_extraneous_savers: only ``saver_def``.
+    """The savers collection under clear_extraneous_savers: only ``saver_def``
+    (spec EXP-SAVERS-6, EXP-SAVERS-7).
 
     TensorFlow builds a Saver from it, which insists on these two names.
     """
@@ -275,7 +279,8 @@ def _retained_saver(saver_def: SaverDef | None) -> CollectionItem:
 
 
 def _fill_stripped_op_list(meta_graph_def: MetaGraphDef, registry: OpRegistry) -> list[str]:
-    """``stripped_op_list_for_graph``; returns the used ops missing from the registry."""
+    """``stripped_op_list_for_graph``; returns the used ops missing from the registry
+    (spec EXP-OPS-2 to EXP-OPS-5)."""
     graph_def = meta_graph_def.graph_def
     functions = {function.signature.name: function for function in graph_def.library.function}
     used: set[str] = set()

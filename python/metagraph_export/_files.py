@@ -1,4 +1,4 @@
-"""Writing the meta graph and debug files: all or nothing (spec EXP-FILE-*)."""
+"""Writing the meta graph and debug files: all or nothing (spec EXP-FILE-3 to EXP-FILE-8)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from .errors import WriteError
 
 
 def debug_file_name(filename: str) -> str:
-    """TensorFlow's debug file name: the extension of ``filename`` replaced by ".debug"."""
+    """TensorFlow's debug file name: the extension of ``filename`` replaced by ".debug"
+    (spec EXP-DEBUG-2)."""
     root, _ = os.path.splitext(filename)
     return root + ".debug"
 

@@ -1,5 +1,5 @@
-"""Node rewriting for export_scope and clear_devices (spec EXP-SCOPE-*, EXP-DEV-*),
-and the scopes clear_extraneous_savers removes (spec EXP-SAVERS-*)."""
+"""Node rewriting for export_scope and clear_devices (spec EXP-SCOPE-8 to EXP-SCOPE-14,
+EXP-DEV-1), and the scopes clear_extraneous_savers removes (spec EXP-SAVERS-1 to EXP-SAVERS-4)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ SAVE_AND_RESTORE_OPS = frozenset(
 def rewrite_node(
     source: NodeDef, scope: Scope, unbound_inputs: list[str], clear_devices: bool
 ) -> NodeDef:
-    """TensorFlow's ``meta_graph._node_def``: a scoped copy of one node."""
+    """TensorFlow's ``meta_graph._node_def``: a scoped copy of one node (spec EXP-SCOPE-8)."""
     node = NodeDef()
     node.CopyFrom(source)
     for index, name in enumerate(source.input):
@@ -86,7 +86,7 @@ def _text(value: bytes, node: str, attr: str) -> str:
 
 
 def op_name(tensor_name: str, where: str) -> str:
-    """TensorFlow's ``tensor.get_op_name``: "^a" and "a:0" name the op "a"."""
+    """TensorFlow's ``tensor.get_op_name``: "^a" and "a:0" name the op "a" (spec EXP-SAVERS-1)."""
     if not tensor_name:
         raise InvalidArgumentError(where, "a tensor name is empty")
     if tensor_name.startswith("^"):
@@ -100,7 +100,8 @@ def op_name(tensor_name: str, where: str) -> str:
 
 
 def name_scope_of(name: str, where: str) -> str:
-    """TensorFlow's ``meta_graph._get_scope``: everything before the last "/"."""
+    """TensorFlow's ``meta_graph._get_scope``: everything before the last "/"
+    (spec EXP-SAVERS-2)."""
     if not name:
         raise InvalidArgumentError(where, "a node name is empty")
     if name.startswith("^"):
@@ -109,7 +110,8 @@ def name_scope_of(name: str, where: str) -> str:
 
 
 def extraneous_saver_nodes(graph_def: GraphDef, saver_def: SaverDef | None) -> frozenset[str]:
-    """The nodes in the name scopes of save/restore ops that ``saver_def`` does not use."""
+    """The nodes in the name scopes of save/restore ops that ``saver_def`` does not use
+    (spec EXP-SAVERS-4)."""
     nodes: dict[str, str] = {}
     for node in graph_def.node:
         for name in node.input:

@@ -1,6 +1,7 @@
 """The op registry: TensorFlow 2.21's OpDefs, frozen into a data file.
 
-``stripped_op_list`` and ``strip_default_attrs`` consult it (spec EXP-OPS-*).
+``stripped_op_list`` and ``strip_default_attrs`` consult it (spec EXP-OPS, EXP-STRIP;
+the file format is spec REG-1 to REG-6).
 The file is produced by ``tools/dump_op_registry.py`` from an installed
 TensorFlow and loaded on first use only: most exports never need it.
 """
@@ -42,7 +43,7 @@ class OpRegistry:
 
     def with_ops(self, op_defs: Iterable[OpDef]) -> OpRegistry:
         """This registry plus custom ops. A name TensorFlow already registers is
-        refused, as TensorFlow refuses to register an op twice."""
+        refused, as TensorFlow refuses to register an op twice (spec REG-7)."""
         ops = dict(self._ops)
         for op_def in op_defs:
             if not op_def.name:

@@ -2,7 +2,7 @@
 
 TensorFlow tests scope membership with a plain string prefix, but strips and
 prepends scopes with regular expressions built from the unescaped scope text.
-Both behaviours are part of the format (spec EXP-SCOPE-*), so they are kept,
+Both behaviours are part of the format (spec EXP-SCOPE-1 to EXP-SCOPE-7), so they are kept,
 including the ones that look like bugs: "s" also selects "s_1/x", and a scope
 "a.b" also strips "aXb/".
 """
@@ -37,11 +37,12 @@ class Scope:
         return bool(self.text)
 
     def contains(self, name: str) -> bool:
-        """The inclusion test: a plain prefix test; no scope includes everything."""
+        """The inclusion test: a plain prefix test; no scope includes everything
+        (spec EXP-SCOPE-2)."""
         return not self.text or name.startswith(self.text)
 
     def strip(self, name: str) -> str:
-        """TensorFlow's ``ops.strip_name_scope``."""
+        """TensorFlow's ``ops.strip_name_scope`` (spec EXP-SCOPE-3, EXP-SCOPE-5)."""
         if not self.text:
             return name
         if self._strip_pattern is None:
@@ -50,7 +51,8 @@ class Scope:
         return self._strip_pattern.sub(r"\1\2", name, count=1)
 
     def prepend(self, name: str) -> str:
-        """TensorFlow's ``ops.prepend_name_scope`` with this scope as the import scope."""
+        """TensorFlow's ``ops.prepend_name_scope`` with this scope as the import scope
+        (spec EXP-SCOPE-6)."""
         if not self.text:
             return name
         scope = self.text[:-1] if self.text.endswith("/") else self.text
@@ -60,13 +62,14 @@ class Scope:
             raise _invalid(error) from None
 
     def check_pattern(self) -> None:
-        """What ``Graph.get_collection(key, scope=...)`` does first: compile the scope."""
+        """What ``Graph.get_collection(key, scope=...)`` does first: compile the scope
+        (spec EXP-SCOPE-15)."""
         if self.text is not None:
             _compile(self.text)
 
 
 def mark_unbound(name: str) -> str:
-    """Prefix an input that leaves the scope, after a leading "^" if any."""
+    """Prefix an input that leaves the scope, after a leading "^" if any (spec EXP-SCOPE-10)."""
     return _UNBOUND_PATTERN.sub(r"\1" + UNBOUND_INPUT_PREFIX + r"\2", name)
 
 

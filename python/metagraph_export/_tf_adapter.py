@@ -1,4 +1,4 @@
-"""Captures a live ``tf.Graph`` as a ``GraphSnapshot``.
+"""Captures a live ``tf.Graph`` as a ``GraphSnapshot`` (spec SNAP-3 to SNAP-17).
 
 It needs TensorFlow, which it imports on first use only. It reads the graph
 the way ``export_meta_graph`` reads it (TensorFlow 2.21,

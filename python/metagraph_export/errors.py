@@ -1,7 +1,7 @@
 """The exceptions metagraph_export raises.
 
 Every error derives from :class:`ExportError` and carries a ``category``: one of
-the error categories of the specification (spec/README.md, "Errors"), which the
+the error categories of the specification (spec/README.md, EXP-ERR-1), which the
 gRPC service and the conformance suite map to status codes and expected
 outcomes. Each also derives from the built-in exception a Python caller would
 expect (``TypeError`` for a wrong type, ``ValueError`` for a bad value,
