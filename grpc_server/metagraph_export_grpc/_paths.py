@@ -1,0 +1,99 @@
+"""Where ``filename`` may write: only below the server's output root.
+
+A request names its file relative to the root. Refused with INVALID_ARGUMENT,
+before anything is exported: an absolute path, a ``..`` component, a NUL
+character or a string that is not valid UTF-8 (lone surrogates), a parent
+directory whose real path (symbolic links resolved) leaves the root, a final
+component that is a symbolic link, and an existing target that is a device, a
+FIFO, a socket or anything else but a regular file or a directory. A directory
+in the way (or a name ending in ``/``) fails when the files are written, with
+WRITE_FAILED, as the specification requires (EXP-FILE-7). Missing parent
+directories are created below the root when the files are written, by the
+reference's atomic writer.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from metagraph_export.errors import InvalidArgumentError
+
+from ._status import FILENAME_REFUSED, STATUS_BY_CATEGORY, ServiceError
+
+
+class OutputRoot:
+    """The directory below which requests may write."""
+
+    def __init__(self, path: str) -> None:
+        real = os.path.realpath(path)
+        if not os.path.isdir(real):
+            raise NotADirectoryError(f"output root {path!r} is not a directory")
+        self.path = real
+
+    def resolve(self, filename: str) -> str:
+        """The absolute path ``filename`` writes to, or a ServiceError saying why not."""
+        problem = _lexical_problem(filename)
+        if problem is not None:
+            raise _refused(filename, problem)
+        candidate = os.path.join(self.path, filename)
+        parent = os.path.realpath(os.path.dirname(candidate))
+        if os.path.commonpath([parent, self.path]) != self.path:
+            raise _refused(filename, "its directory leaves the output root through a symbolic link")
+        target = os.path.join(parent, os.path.basename(candidate))
+        try:
+            status = os.lstat(target)
+        except FileNotFoundError:
+            return target
+        except OSError as error:
+            raise _refused(filename, f"cannot be examined: {error.strerror}") from None
+        if stat.S_ISLNK(status.st_mode):
+            raise _refused(filename, "is a symbolic link")
+        # A directory is left to the writer: WRITE_FAILED (EXP-FILE-7).
+        if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
+            raise _refused(filename, f"exists and is {_kind(status.st_mode)}, not a regular file")
+        return target
+
+    def relative(self, path: str) -> str:
+        """``path`` as the client knows it: relative to the root."""
+        return os.path.relpath(path, self.path)
+
+    def hide(self, text: str) -> str:
+        """``text`` with the root's absolute path taken out of it."""
+        return text.replace(self.path + os.sep, "").replace(self.path, ".")
+
+
+def _lexical_problem(filename: str) -> str | None:
+    if "\x00" in filename:
+        return "contains a NUL character"
+    try:
+        filename.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid UTF-8"
+    if os.path.isabs(filename):
+        return "is an absolute path; it must be relative to the output root"
+    if ".." in filename.split("/"):
+        return "has a '..' component"
+    return None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _refused(filename: str, problem: str) -> ServiceError:
+    # An invalid argument like any other, so its code comes from the table.
+    error = InvalidArgumentError("filename", f"{filename!r} {problem}")
+    return ServiceError(
+        STATUS_BY_CATEGORY[error.category],
+        FILENAME_REFUSED,
+        str(error),
+        argument="filename",
+        error=error,
+    )
