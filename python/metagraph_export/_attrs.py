@@ -52,6 +52,9 @@ _POD: dict[int, tuple[int, str, str]] = {
     33: (1, "float8_val", "B"),  # DT_FLOAT4_E2M1FN
 }
 _DT_STRING = 7
+_OPAQUE = frozenset({20, 21})  # DT_RESOURCE, DT_VARIANT
+# Beyond this many bytes, tensors are compared without being expanded.
+_EXPANSION_LIMIT = (1 << 31) - 1
 _MAX_DIMS = 254
 _INT64_MAX = (1 << 63) - 1
 
@@ -106,23 +109,27 @@ def _tensor_byte_size(tensor: TensorProto) -> int:
     if count < 0:
         return -1
     size = _POD[tensor.dtype][0] if tensor.dtype in _POD else 0
-    return count * size
+    total = count * size
+    return -1 if total > _INT64_MAX else total
 
 
 def _partial_element_count(shape: TensorShapeProto) -> int:
-    if shape.unknown_rank:
+    if shape.unknown_rank or len(shape.dim) > _MAX_DIMS:
         return -1
     count = 1
     for dim in shape.dim:
         if dim.size < 0:
             return -1
         count *= dim.size
+        if count > _INT64_MAX:
+            return -1
     return count
 
 
 def _full_dims(shape: TensorShapeProto) -> tuple[int, ...] | None:
-    """The dimensions of a fully defined shape, or None where TensorFlow rejects it."""
-    if shape.unknown_rank or len(shape.dim) > _MAX_DIMS:
+    """The dimensions of a shape as a tensor has them, or None where TensorFlow
+    rejects them; ``unknown_rank`` is ignored here, as TensorFlow ignores it."""
+    if len(shape.dim) > _MAX_DIMS:
         return None
     dims = tuple(dim.size for dim in shape.dim)
     count = 1
@@ -135,7 +142,12 @@ def _full_dims(shape: TensorShapeProto) -> tuple[int, ...] | None:
     return dims
 
 
-_Canonical = tuple[int, tuple[int, ...], bytes | tuple[bytes, ...]]
+# dtype, dimensions, then the elements as (prefix, fill): the element sequence
+# is the prefix followed by copies of fill up to the element count. This form
+# compares tensors without expanding them, however large the shape.
+_Canonical = (
+    tuple[int, tuple[int, ...], tuple[bytes, ...], bytes] | tuple[int, tuple[int, ...], bytes]
+)
 
 
 def _canonical(tensor: TensorProto) -> _Canonical | None:
@@ -148,31 +160,46 @@ def _canonical(tensor: TensorProto) -> _Canonical | None:
     if dims is None or dtype == 0:
         return None
     count = math.prod(dims)
-    if dtype == _DT_STRING:
-        if count == 0:
-            return (dtype, dims, ())
-        strings = _strings(tensor, count)
-        return None if strings is None else (dtype, dims, strings)
-    if dtype not in _POD:
-        # Resource and variant tensors are opaque here: compared as encoded.
+    if dtype in _OPAQUE:
+        # Resource and variant tensors are compared as encoded (spec EXP-STRIP-10).
         return (dtype, dims, _serialized(tensor))
+    if dtype != _DT_STRING and dtype not in _POD:
+        return None
     if count == 0:
-        return (dtype, dims, b"")
+        return (dtype, dims, (), b"")
+    if dtype == _DT_STRING:
+        if tensor.tensor_content:
+            decoded = _decode_string_list(bytes(tensor.tensor_content), count)
+            if decoded is None:
+                return None
+            return (dtype, dims, *_run_form(list(decoded), count, b""))
+        return (dtype, dims, *_run_form(list(tensor.string_val), count, b""))
     size, field, fmt = _POD[dtype]
     if tensor.tensor_content:
         content = bytes(tensor.tensor_content)
-        return (dtype, dims, content) if len(content) == count * size else None
-    values: Sequence[object] = getattr(tensor, field)
-    width = 2 if field in ("scomplex_val", "dcomplex_val") else 1
-    elements = [values[i : i + width] for i in range(0, len(values) - width + 1, width)]
-    if not elements:
-        raw = b"\x00" * size
-        return (dtype, dims, raw * count)
-    if len(elements) >= count:
-        chosen = elements[:count]
+        if len(content) != count * size:
+            return None
+        elements = [content[i : i + size] for i in range(0, len(content), size)]
     else:
-        chosen = elements + [elements[-1]] * (count - len(elements))
-    return (dtype, dims, b"".join(_pack(fmt, element) for element in chosen))
+        values: Sequence[object] = getattr(tensor, field)
+        width = 2 if field in ("scomplex_val", "dcomplex_val") else 1
+        elements = [
+            _pack(fmt, values[i : i + width]) for i in range(0, len(values) - width + 1, width)
+        ]
+    return (dtype, dims, *_run_form(elements, count, b"\x00" * size))
+
+
+def _run_form(elements: list[bytes], count: int, zero: bytes) -> tuple[tuple[bytes, ...], bytes]:
+    """TensorFlow's expansion of ``elements`` to ``count`` (missing ones repeat the
+    last, or are zero when there is none), as a prefix and a repeated fill."""
+    explicit = elements[:count]
+    if not explicit:
+        return (), zero
+    fill = explicit[-1]
+    end = len(explicit)
+    while end > 0 and explicit[end - 1] == fill:
+        end -= 1
+    return tuple(explicit[:end]), fill
 
 
 def _pack(fmt: str, element: Sequence[object]) -> bytes:
@@ -189,18 +216,6 @@ def _pack(fmt: str, element: Sequence[object]) -> bytes:
         return (number & ((1 << bits) - 1)).to_bytes(bits // 8, "little")
     packed: bytes = struct.pack(fmt, *element)
     return packed
-
-
-def _strings(tensor: TensorProto, count: int) -> tuple[bytes, ...] | None:
-    """The elements of a string tensor, or None where TensorFlow cannot decode them."""
-    if tensor.tensor_content:
-        return _decode_string_list(bytes(tensor.tensor_content), count)
-    values = list(tensor.string_val)
-    if not values:
-        return (b"",) * count
-    if len(values) >= count:
-        return tuple(values[:count])
-    return tuple(values + [values[-1]] * (count - len(values)))
 
 
 def _decode_string_list(content: bytes, count: int) -> tuple[bytes, ...] | None:

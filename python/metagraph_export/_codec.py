@@ -58,7 +58,13 @@ def parse_message(data: bytes, cls: type[M], source: str, fmt: str = "auto") -> 
 def encode(message: _message.Message, as_text: bool) -> bytes:
     """The bytes TensorFlow's ``write_graph`` writes for a message (spec EXP-ENC-1, EXP-ENC-7)."""
     if as_text:
-        return to_text(message).encode("utf-8")
+        try:
+            return to_text(message).encode("utf-8")
+        except _message.DecodeError as error:
+            # Text format expands Any values of known types, so it parses them.
+            raise DecodeError(
+                message.DESCRIPTOR.full_name, f"an Any value cannot be parsed as its type ({error})"
+            ) from None
     return message.SerializeToString(deterministic=True)
 
 

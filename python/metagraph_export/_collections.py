@@ -107,7 +107,11 @@ def _fill_typed(
     convert = _TO_PROTO[kind]
     for item in items:
         if item.WhichOneof("kind") == "no_proto":
-            continue
+            if scope.text is None:
+                continue
+            # A Saver without a SaverDef: TensorFlow's to_proto fails on it
+            # as soon as there is a scope to test, even an empty one.
+            raise _Unexportable(f"an item {_describe(item)} has no proto to test against the scope")
         if item.WhichOneof("kind") != kind:
             raise _Unexportable(
                 f"an item of kind {_describe(item)} is not a {kind}, the type of this collection"
