@@ -43,10 +43,10 @@ class OutputRoot:
         target = os.path.join(parent, os.path.basename(candidate))
         try:
             status = os.lstat(target)
-        except FileNotFoundError:
+        except OSError:
+            # Missing, or below something that is not a directory: the writer
+            # creates it or fails with WRITE_FAILED (EXP-FILE-7).
             return target
-        except OSError as error:
-            raise _refused(filename, f"cannot be examined: {error.strerror}") from None
         if stat.S_ISLNK(status.st_mode):
             raise _refused(filename, "is a symbolic link")
         # A directory is left to the writer: WRITE_FAILED (EXP-FILE-7).
