@@ -131,13 +131,12 @@ def test_a_wrong_server_fails_cases(
     monkeypatch: pytest.MonkeyPatch, server: ExportServer, root: Path
 ) -> None:
     """A server that ignores clear_devices: the client reports the cases it fails."""
+    from metagraph_export import export
     from metagraph_export_grpc import _export
-
-    original = _export.export
 
     def ignoring_clear_devices(**kwargs: Any) -> Any:
         kwargs["clear_devices"] = False
-        return original(**kwargs)
+        return export(**kwargs)
 
     monkeypatch.setattr(_export, "export", ignoring_clear_devices)
     result = _node(
