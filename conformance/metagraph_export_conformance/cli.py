@@ -211,7 +211,7 @@ def _lint(arguments: argparse.Namespace) -> int:
     problems += lint_untestable(UNTESTABLE_FILE, arguments.spec)
     for problem in problems:
         print(problem)
-    count = len(load_suite(arguments.suite)) if arguments.suite.is_dir() else 0
+    count = len(load_suite(arguments.suite)) if arguments.suite.is_dir() else 0  # cached
     if problems:
         print(f"lint: {len(problems)} problem(s) in {count} cases")
         return 1

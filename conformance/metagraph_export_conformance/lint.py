@@ -84,7 +84,10 @@ def lint(suite: Path, spec_dir: Path, failure_lists: Sequence[Path] = ()) -> lis
 
 
 def default_failure_lists() -> list[Path]:
-    return sorted(FAILURE_LISTS.glob("*.txt")) if FAILURE_LISTS.is_dir() else []
+    """The failure lists of the repository: conformance/failure_lists/*.txt and
+    the example testees' conformance/testees/*/failures.txt."""
+    lists = sorted(FAILURE_LISTS.glob("*.txt")) if FAILURE_LISTS.is_dir() else []
+    return lists + sorted((FAILURE_LISTS.parent / "testees").glob("*/failures.txt"))
 
 
 def _lint_case(case: Case, suite: Path, requirements: set[str], referenced: set[Path]) -> list[str]:

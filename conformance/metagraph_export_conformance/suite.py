@@ -7,6 +7,7 @@ directory. Nothing here runs an export.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -93,26 +94,14 @@ class Case:
 
     def arguments(self) -> ExportArguments:
         """The call's arguments, with ``arguments_files`` merged in; not for
-        ``raw_arguments`` or ``synthesized`` input."""
+        ``raw_arguments`` or ``synthesized`` input. A new message each time."""
         merged = ExportArguments()
         for name in self.message.input.arguments_files:
-            data = self.read(name)
-            if name.endswith(".textproto"):
-                try:
-                    part = text_format.Parse(
-                        data.decode("utf-8"), ExportArguments(), descriptor_pool=POOL
-                    )
-                except (UnicodeDecodeError, text_format.ParseError) as error:
-                    raise SuiteError(f"{self.path}: {name}: {error}") from None
-            elif name.endswith(".binpb"):
-                part = ExportArguments()
-                try:
-                    part.ParseFromString(data)
-                except Exception as error:
-                    raise SuiteError(f"{self.path}: {name}: {error}") from None
-            else:
-                raise SuiteError(f"{self.path}: {name}: neither .textproto nor .binpb")
-            merged.MergeFrom(part)
+            path = self.resolve(name)
+            try:
+                merged.MergeFrom(_arguments_file(path, *_stamp(path)))
+            except SuiteError as error:
+                raise SuiteError(f"{self.path}: {error}") from None
         merged.MergeFrom(self.message.input.arguments)
         return merged
 
@@ -138,7 +127,49 @@ SHARED_DIR = "inputs"
 """The directory of argument files several cases share."""
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    """What identifies a file's version for the caches below."""
+    try:
+        status = path.stat()
+    except OSError as error:
+        raise SuiteError(f"{path}: {error.strerror}") from None
+    return status.st_mtime_ns, status.st_size
+
+
+@functools.lru_cache(maxsize=64)
+def _arguments_file(path: Path, mtime: int, size: int) -> ExportArguments:
+    """A shared arguments file, parsed once per version (text format is slow
+    to parse in Python and many cases share one file)."""
+    del mtime, size
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SuiteError(f"cannot read {path.name}: {error.strerror}") from None
+    if path.name.endswith(".textproto"):
+        try:
+            parsed: ExportArguments = text_format.Parse(
+                data.decode("utf-8"), ExportArguments(), descriptor_pool=POOL
+            )
+        except (UnicodeDecodeError, text_format.ParseError) as error:
+            raise SuiteError(f"{path.name}: {error}") from None
+        return parsed
+    if path.name.endswith(".binpb"):
+        message = ExportArguments()
+        try:
+            message.ParseFromString(data)
+        except Exception as error:
+            raise SuiteError(f"{path.name}: {error}") from None
+        return message
+    raise SuiteError(f"{path.name}: neither .textproto nor .binpb")
+
+
 def load_case(path: Path) -> Case:
+    return _load_case(path, *_stamp(path))
+
+
+@functools.lru_cache(maxsize=4096)
+def _load_case(path: Path, mtime: int, size: int) -> Case:
+    del mtime, size
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
