@@ -189,34 +189,53 @@ def _read(path: str) -> bytes:
         return stream.read()
 
 
-def _load(path: str, kind: str, fmt: str, candidates: Sequence[str]) -> tuple[str, Any]:
-    """Reads a file as one of ``candidates``; "auto" takes the only one that
-    parses without unknown fields, and says so when none or several do."""
+def _load(path: str, kind: str, fmt: str, candidates: Sequence[str]) -> tuple[str, Any, int]:
+    """Reads a file as one of ``candidates``; returns the type, the message and the
+    size in bytes. "auto" takes a type that parses without unknown fields; where
+    several do, the one that reads the most fields into its schema."""
     data = _read(path)
     if kind != "auto":
-        return kind, _codec.parse_message(data, _TYPES[kind], path, fmt)
-    fits: list[tuple[str, Any]] = []
+        return kind, _codec.parse_message(data, _TYPES[kind], path, fmt), len(data)
+    best: tuple[int, str, Any] | None = None
     reasons: list[str] = []
     for name in candidates:
         try:
             parsed = _codec.parse_message(data, _TYPES[name], path, fmt)
         except DecodeError as error:
-            reasons.append(str(error))
+            reasons.append(f"as {name}: {str(error).split(': ', 1)[-1]}")
             continue
-        if not _codec.has_unknown_fields(parsed):
-            fits.append((name, parsed))
-    if len(fits) == 1 or (fits and not data):
-        return fits[0]
-    if not fits:
+        if _codec.has_unknown_fields(parsed):
+            reasons.append(f"as {name}: fields unknown to {_TYPES[name].DESCRIPTOR.full_name}")
+            continue
+        score = _field_count(parsed)
+        if best is None or score > best[0]:
+            best = (score, name, parsed)
+    if best is None:
         names = ", ".join(candidates)
-        raise DecodeError(path, f"is none of {names} in binary or text format")
-    # A message that parses cleanly as several types is taken as the first
-    # (most specific) of them; --input-type overrides.
-    return fits[0]
+        raise DecodeError(
+            path, f"is none of {names} in binary or text format ({'; '.join(reasons)})"
+        )
+    return best[1], best[2], len(data)
+
+
+def _field_count(message: _message.Message) -> int:
+    """How many fields a parse filled, nested ones included: the reading of a
+    file as the right type interprets more of it as structure."""
+    count = 0
+    for descriptor, value in message.ListFields():
+        if descriptor.message_type is None:
+            count += 1
+        elif descriptor.message_type.GetOptions().map_entry:
+            count += len(value)
+        elif descriptor.is_repeated:
+            count += sum(1 + _field_count(item) for item in value)
+        else:
+            count += 1 + _field_count(value)
+    return count
 
 
 def _run_export(arguments: argparse.Namespace) -> int:
-    kind, parsed = _load(
+    kind, parsed, _ = _load(
         arguments.input, arguments.input_type, arguments.input_format, ("snapshot", "graph_def")
     )
     graph = parsed if kind == "snapshot" else None
@@ -274,7 +293,7 @@ def _run_export(arguments: argparse.Namespace) -> int:
 
 
 def _run_inspect(arguments: argparse.Namespace) -> int:
-    kind, parsed = _load(
+    kind, parsed, size = _load(
         arguments.file,
         arguments.input_type,
         arguments.input_format,
@@ -296,7 +315,7 @@ def _run_inspect(arguments: argparse.Namespace) -> int:
     summary = {
         "file": arguments.file,
         "type": kind,
-        "bytes": os.path.getsize(arguments.file),
+        "bytes": size,
         **summary,
     }
     if arguments.json:
