@@ -386,10 +386,6 @@ def test_input_type_override_for_a_message_that_fits_several_types(tmp_path: Pat
     assert json.loads(result.stdout)["nodes"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: inspect silently takes a binary snapshot without versions for a MetaGraphDef",
-)
 def test_inspect_does_not_mistake_a_small_snapshot_for_a_meta_graph(tmp_path: Path) -> None:
     snapshot = GraphSnapshot()
     snapshot.graph_def.node.add(name="a", op="NoOp")
@@ -402,10 +398,6 @@ def test_inspect_does_not_mistake_a_small_snapshot_for_a_meta_graph(tmp_path: Pa
         assert_clean_error(result, "small.pb")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: inspect - reads standard input, then fails on os.path.getsize('-')",
-)
 def test_inspect_reads_standard_input(tmp_path: Path, files: dict[str, Path]) -> None:
     result = run("inspect", "-", "--json", cwd=tmp_path, stdin=files["graph.pb"].read_bytes())
     assert result.returncode == 0, result.stderr
@@ -422,10 +414,6 @@ def test_malformed_input(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["bad.pbtxt"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: why each type failed to parse is collected but left out of the message",
-)
 def test_malformed_text_input_error_says_what_is_wrong(tmp_path: Path) -> None:
     (tmp_path / "bad.pbtxt").write_text('node { name: "a" op: }')
     result = run("export", "bad.pbtxt", "-o", "m.meta", cwd=tmp_path)
