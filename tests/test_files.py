@@ -90,10 +90,6 @@ def test_mode_follows_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
     assert stat.S_IMODE(os.stat(tmp_path / "out" / "model.meta").st_mode) == mode
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the umask is read once at import; a umask set later is ignored",
-)
 def test_mode_follows_a_umask_set_after_import(tmp_path: Path) -> None:
     result = _run_child(
         """

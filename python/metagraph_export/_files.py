@@ -60,7 +60,7 @@ def _stage(path: str, content: bytes) -> str:
             stream.flush()
             os.fsync(stream.fileno())
         # mkstemp creates 0600; give the file the mode an ordinary create would.
-        os.chmod(temporary, 0o666 & ~_UMASK)
+        os.chmod(temporary, 0o666 & ~_umask())
     except OSError as error:
         os.unlink(temporary)
         raise WriteError(path, error.strerror or str(error)) from None
@@ -71,11 +71,23 @@ def _stage(path: str, content: bytes) -> str:
 
 
 def _read_umask() -> int:
-    # os.umask can only be read by setting it; done once, at import, because
-    # changing it while other threads create files would race with them.
+    # os.umask can only be read by setting it, which races with other threads
+    # creating files; so it is read this way once, at import, as a fallback.
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
 
-_UMASK = _read_umask()
+_IMPORT_UMASK = _read_umask()
+
+
+def _umask() -> int:
+    """The process's current umask, read without changing it where Linux allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return _IMPORT_UMASK
