@@ -775,6 +775,21 @@ case(
     tags=("slow", "synthesized"),
     deliberate=_NO_OP_DEFS,
 )
+# Two constants of this size make a snapshot (and its GraphDef) just under
+# 2 GiB, and a MetaGraphDef of 2^31 + 69 bytes with the meta info and shapes.
+_JUST_UNDER = (2**31 - 250) // 2
+case(
+    "Required.Errors.TooLargeByMetaInfo",
+    ("errors.too_large",),
+    "Two constants make a graph just under 2 GiB; with _output_shapes and the meta info the "
+    "MetaGraphDef reaches 2^31 bytes: too large.",
+    synthesized=(2, _JUST_UNDER),
+    options={"clear_devices": True},
+    expect_error="GRAPH_TOO_LARGE",
+    tags=("slow", "synthesized"),
+    deliberate="TensorFlow sums only the original nodes, which stay under 2 GiB "
+    "(spec: deliberate difference 6)",
+)
 case(
     "Required.Errors.TooLargeDirectPath",
     ("errors.too_large",),
