@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from google.protobuf.message import EncodeError, Message
+
 from ._attrs import attr_values_equal
 from ._collections import SAVERS_KEY, add_collection, object_name, should_include
 from ._nodes import rewrite_node
@@ -168,6 +170,8 @@ def build(request: Request) -> Built:
     if graph_def is None:
         _graph_with_shapes(snapshot, meta_graph_def.graph_def)
     else:
+        # protobuf cannot copy a message of 2 GiB or more; refuse it first.
+        _check_size(graph_def)
         meta_graph_def.graph_def.MergeFrom(graph_def)
 
     if not info.stripped_op_list.op:
@@ -206,7 +210,7 @@ def build(request: Request) -> Built:
                 )
             )
 
-    size = meta_graph_def.ByteSize()
+    size = byte_size(meta_graph_def)
     if size >= GRAPH_SIZE_LIMIT:
         raise GraphTooLargeError(size)
     for diagnostic in diagnostics:
@@ -233,9 +237,62 @@ def _with_operation_inputs(node: NodeDef, inputs: Sequence[str]) -> NodeDef:
     return copy
 
 
+def _check_size(message: Message) -> None:
+    size = byte_size(message)
+    if size >= GRAPH_SIZE_LIMIT:
+        raise GraphTooLargeError(size)
+
+
+def byte_size(message: Message) -> int:
+    """The encoded size of a message, also at 2 GiB and beyond, where protobuf's
+    own ByteSize refuses to answer."""
+    try:
+        return message.ByteSize()
+    except EncodeError:
+        return summed_size(message)
+
+
+def summed_size(message: Message) -> int:
+    """The encoded size of a message as the sum of its fields' sizes."""
+    # Sum the parts: every scalar field at once, then each message field with
+    # its tag and length prefix.
+    scalars = type(message)()
+    total = 0
+    for descriptor, value in message.ListFields():
+        if descriptor.message_type is None or descriptor.message_type.GetOptions().map_entry:
+            if descriptor.message_type is None and not descriptor.is_repeated:
+                setattr(scalars, descriptor.name, value)
+            elif descriptor.message_type is None:
+                getattr(scalars, descriptor.name).extend(value)
+            else:
+                total += byte_size_of_map(message, descriptor.name)
+            continue
+        tag = _varint_size(descriptor.number << 3)
+        items = value if descriptor.is_repeated else [value]
+        for item in items:
+            size = byte_size(item)
+            total += tag + _varint_size(size) + size
+    return total + scalars.ByteSize()
+
+
+def byte_size_of_map(message: Message, name: str) -> int:
+    holder = type(message)()
+    getattr(holder, name).MergeFrom(getattr(message, name))
+    return holder.ByteSize()
+
+
+def _varint_size(value: int) -> int:
+    size = 1
+    while value >= 0x80:
+        value >>= 7
+        size += 1
+    return size
+
+
 def _graph_with_shapes(snapshot: GraphSnapshot, out: GraphDef) -> None:
     """``Graph.as_graph_def(add_shapes=True)``: shapes on every node with outputs
     (spec EXP-GRAPH-4)."""
+    _check_size(snapshot.graph_def)
     out.CopyFrom(snapshot.graph_def)
     for node in out.node:
         _add_output_shapes(node, node.name, snapshot, strict=False)
