@@ -762,6 +762,56 @@ case(
     options={"filename": "k.pbtxt", "as_text": True},
 )
 
+# Wrong types, as far as the encoding can express them: a message of another
+# type in a field. Most such bytes still parse (protobuf cannot tell); these
+# do not, and are malformed input.
+
+
+def _wrong_type(field_number: int, text: str, message_type: str) -> bytes:
+    from google.protobuf import text_format
+    from metagraph_export.tf.graph_pb2 import GraphDef
+    from metagraph_export.tf.saver_pb2 import SaverDef
+    from metagraph_export_conformance.backends.grpc import export_request_bytes
+
+    cls = {"GraphDef": GraphDef, "SaverDef": SaverDef}[message_type]
+    payload = text_format.Parse(text, cls()).SerializeToString(deterministic=True)
+    # export_request_bytes frames field 1; reuse it for any field number.
+    return bytes([field_number << 3 | 2]) + export_request_bytes(payload)[1:]
+
+
+_GRAPH_DEF_TEXT = 'node { name: "a" op: "NoOp" } versions { producer: 5 }'
+_SAVER_DEF_TEXT = 'filename_tensor_name: "save/Const:0" version: V2'
+for name, number, text, type_name, description in [
+    (
+        "GraphDefAsGraph",
+        7,
+        _GRAPH_DEF_TEXT,
+        "GraphDef",
+        "A GraphDef where the graph snapshot belongs.",
+    ),
+    (
+        "SaverDefAsGraphDef",
+        3,
+        _SAVER_DEF_TEXT,
+        "SaverDef",
+        "A SaverDef where the graph_def belongs.",
+    ),
+    (
+        "SaverDefAsGraph",
+        7,
+        _SAVER_DEF_TEXT,
+        "SaverDef",
+        "A SaverDef where the graph snapshot belongs.",
+    ),
+]:
+    case(
+        f"Required.Errors.WrongType.{name}",
+        ("errors.malformed",),
+        description + " The bytes are not a valid encoding of the arguments.",
+        raw_arguments=_wrong_type(number, text, type_name),
+        expect_error="MALFORMED_INPUT",
+    )
+
 # The size limit.
 
 case(
