@@ -1,4 +1,4 @@
-"""Properties of the reference exporter on generated graph snapshots (spec EXP-*).
+"""Properties of the reference exporter on generated graph snapshots (spec/README.md).
 
 Hypothesis generates valid snapshots and export options
 (:mod:`metagraph_export.testing.strategies`); each test states one
@@ -42,7 +42,7 @@ def _directory() -> Iterator[Path]:
 @settings_for("slow")
 @given(FILE_CASES)
 def test_export_is_deterministic(case: Case) -> None:
-    """EXP-DET: the same input gives the same message, diagnostics and file bytes."""
+    """EXP-ALGO-3: the same input gives the same message, diagnostics and file bytes."""
     with _directory() as directory:
         checks.check_deterministic(*case, directory)
 
@@ -50,17 +50,18 @@ def test_export_is_deterministic(case: Case) -> None:
 @settings_for("fast")
 @given(FILE_CASES)
 def test_export_changes_no_argument(case: Case) -> None:
-    """EXP-API (arguments are never modified): the snapshot, graph_def,
-    meta_info_def, saver_def and collection_list serialize the same after."""
+    """EXP-ARGS-11: the export modifies none of its arguments: the snapshot,
+    graph_def, meta_info_def, saver_def and collection_list serialize the same after."""
     checks.check_pure(*case)
 
 
 @settings_for("slow")
 @given(FILE_CASES)
 def test_files_and_message_agree(case: Case) -> None:
-    """EXP-FILE: the binary file, the text file and the returned message are the
-    same MetaGraphDef; debug files hold the returned debug info, one entry
-    per exported node with a stack trace (EXP-DEBUG)."""
+    """EXP-FILE-2, EXP-FILE-9: the binary file, the text file and the returned
+    message are the same MetaGraphDef (up to NaN payloads); EXP-DEBUG-1 to
+    EXP-DEBUG-5: the debug file holds the returned debug info, one entry
+    "<full name>@" per exported node with a stack trace, with its frames."""
     with _directory() as directory:
         checks.check_files_agree(*case, directory)
 
@@ -68,62 +69,68 @@ def test_files_and_message_agree(case: Case) -> None:
 @settings_for("fast")
 @given(CASES)
 def test_exported_nodes_are_the_scope_stripped(case: Case) -> None:
-    """EXP-SCOPE: every exported node comes from the scope (a plain prefix test)
-    and every name, input, colocation entry and frame name is stripped as
-    TensorFlow's strip_name_scope does (the scope as a regular expression);
-    the function library is exported whole."""
+    """EXP-SCOPE-1 to EXP-SCOPE-3, EXP-SCOPE-8 to EXP-SCOPE-13, EXP-GRAPH-3 to
+    EXP-GRAPH-10: every exported node comes from the scope (a plain prefix
+    test), in graph order, and every name, input, colocation entry and frame
+    name is stripped as TensorFlow's strip_name_scope does (the scope as a
+    regular expression); nothing else changes; the library is exported whole."""
     checks.check_scope(*case)
 
 
 @settings_for("fast")
 @given(CASES)
 def test_unbound_inputs_are_the_inputs_leaving_the_scope(case: Case) -> None:
-    """EXP-SCOPE (unbound inputs): exactly the inputs that leave the scope are
-    renamed and collected, in order, duplicates kept; control-input entries
-    are filtered out of the exported collection, as in TensorFlow."""
+    """EXP-SCOPE-9, EXP-SCOPE-10, EXP-UNBOUND-1 to EXP-UNBOUND-5: exactly the
+    inputs that leave the scope are renamed and collected, in order,
+    duplicates kept; control-input entries are filtered out of the exported
+    collection, as in TensorFlow."""
     checks.check_unbound_inputs(*case)
 
 
 @settings_for("fast")
 @given(CASES)
 def test_clear_devices_clears_top_level_devices_only(case: Case) -> None:
-    """EXP-DEV: clear_devices leaves no device on a top-level node and changes
-    nothing else (function bodies keep theirs)."""
+    """EXP-DEV-1 to EXP-DEV-3: clear_devices leaves no device on a top-level
+    node and changes nothing else (function bodies keep theirs) beyond taking
+    the rewriting path."""
     checks.check_clear_devices(*case)
 
 
 @settings_for("fast")
 @given(CASES)
 def test_strip_default_attrs_removes_exactly_the_defaults(case: Case) -> None:
-    """EXP-STRIP: only attributes equal to the op's registered default are
-    removed (equal as TensorFlow compares: tensors by value); re-adding the
-    defaults restores the unstripped export."""
+    """EXP-STRIP-1 to EXP-STRIP-4 (and EXP-STRIP-6, EXP-STRIP-8 for tensors):
+    exactly the attributes equal to the op's registered default are removed
+    (equal as TensorFlow compares: tensors by value); re-adding the defaults
+    restores the unstripped export."""
     checks.check_strip_default_attrs(*case)
 
 
 @settings_for("fast")
 @given(CASES)
 def test_stripped_op_list_is_the_registered_ops_used(case: Case) -> None:
-    """EXP-OPS: stripped_op_list is exactly the registered ops used by the
-    exported graph and the functions it reaches (by op name or a call's
-    ``f``), sorted, with their registered OpDefs."""
+    """EXP-OPS-1 to EXP-OPS-5: stripped_op_list is exactly the registered ops
+    used by the exported graph and the functions it reaches (by op name or a
+    call's ``f``), sorted, with their registered OpDefs."""
     checks.check_stripped_op_list(*case)
 
 
 @settings_for("fast")
 @given(CASES)
 def test_collections_follow_the_nodes(case: Case) -> None:
-    """EXP-COLL: collections are filtered by the scope and stripped consistently
-    with the nodes; typed items keep only objects of the scope; a collection
-    whose items its list kind cannot hold is dropped."""
+    """EXP-COLL-1 to EXP-COLL-21, EXP-SAVERS-5, EXP-SAVERS-6: collections are
+    filtered by the scope and stripped consistently with the nodes; typed
+    items keep only objects of the scope; a collection whose items its list
+    kind cannot hold is dropped."""
     checks.check_collections(*case)
 
 
 @settings_for("slow")
 @given(FILE_CASES)
 def test_failures_are_exactly_the_specified_ones(case: Case) -> None:
-    """EXP-ERR, EXP-FILE: an export fails exactly where TensorFlow fails, with
-    InvalidArgumentError, before writing anything."""
+    """EXP-ERR-2 (EXP-GRAPH-7, EXP-SCOPE-12 to EXP-SCOPE-14, EXP-SAVERS-7,
+    EXP-DEBUG-4), EXP-FILE-6: an export fails exactly where the specification
+    says, with InvalidArgumentError, and leaves an existing file untouched."""
     with _directory() as directory:
         checks.check_failures(*case, directory)
 
@@ -160,7 +167,7 @@ def _digests(paths: list[str], hash_seed: str) -> list[str]:
 @settings_for("process")
 @given(st.lists(strategies.graph_snapshots(), min_size=1, max_size=8))
 def test_export_is_deterministic_across_processes(snapshots: list[GraphSnapshot]) -> None:
-    """EXP-DET: processes with different hash seeds (so different set and dict
+    """EXP-ALGO-3: processes with different hash seeds (so different set and dict
     orders) export the same snapshots to the same bytes."""
     with _directory() as directory:
         paths = []

@@ -423,6 +423,10 @@ def expected_collection(
             collection.SetInParent()
             for item in chosen:
                 if item.WhichOneof("kind") == "no_proto":
+                    # A Saver built with defer_build: its to_proto gives None
+                    # without a scope and raises with one.
+                    if scope is not None:
+                        raise Dropped("no proto under a scope")
                     continue
                 if item.WhichOneof("kind") != TYPED_KINDS[key]:
                     raise Dropped("wrong proto type")

@@ -40,7 +40,13 @@ from typing import Any, TypeVar
 from hypothesis import strategies as st
 
 from .._registry import default_registry
-from ..snapshot.v1.snapshot_pb2 import CollectionItem, GraphSnapshot, StackTrace, Unserializable
+from ..snapshot.v1.snapshot_pb2 import (
+    CollectionItem,
+    GraphSnapshot,
+    NoProto,
+    StackTrace,
+    Unserializable,
+)
 from ..tf import error_codes_pb2
 from ..tf.attr_value_pb2 import AttrValue, NameAttrList
 from ..tf.control_flow_pb2 import CondContextDef, WhileContextDef
@@ -118,15 +124,22 @@ _TYPED_COLLECTIONS = ("variables", "trainable_variables", "local_variables")
 _SAVE_PREFIXES = ("save", "s/save", "save_1")
 
 
+@functools.cache
+def _below(count: int) -> st.SearchStrategy[int]:
+    """Integers in [0, count), one strategy object per count: building and
+    validating a new strategy for every draw costs more than the draw."""
+    return st.integers(0, count - 1)
+
+
 def _sometimes(draw: st.DrawFn, one_in: int) -> bool:
     """True once in ``one_in`` draws; shrinks to False."""
-    return draw(st.integers(0, one_in - 1)) == one_in - 1
+    return draw(_below(one_in)) == one_in - 1
 
 
 def _pick(draw: st.DrawFn, choices: Sequence[T]) -> T:
     """One of ``choices``, shrinking towards the first; cheaper than a new
     ``sampled_from`` strategy for every draw."""
-    return choices[draw(st.integers(0, len(choices) - 1))]
+    return choices[draw(_below(len(choices)))]
 
 
 def _picks(
@@ -138,6 +151,8 @@ def _picks(
     unique: bool = False,
 ) -> list[T]:
     """Up to ``max_size`` of ``choices`` (distinct ones when ``unique``)."""
+    if not choices:
+        return []
     if unique:
         max_size = min(max_size, len(choices))
     indices = draw(
@@ -390,34 +405,57 @@ def _attrs_for_op(
 _BODY_OPS = ("Identity", "Relu", "NoOp", "AddV2", "PartitionedCall", "StatefulPartitionedCall")
 
 
-@st.composite
-def _function(draw: st.DrawFn, name: str, callees: Sequence[str]) -> FunctionDef:
+@dataclass(frozen=True)
+class _BodyNode:
+    """A node of a function body, as drawn: references are indices that the
+    builder reduces modulo what exists, so that any of them can be deleted
+    while shrinking without invalidating the others."""
+
+    op: int
+    inputs: tuple[int, int]
+    callee: int
+    device: str
+    placeholder: bool
+
+
+_body_nodes = st.builds(
+    _BodyNode,
+    st.integers(0, 7),
+    st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    st.integers(0, 2),
+    st.sampled_from(DEVICES[:2]),
+    st.booleans(),
+)
+
+
+def _function(
+    name: str, callees: Sequence[str], body: Sequence[_BodyNode], ret: int
+) -> FunctionDef:
     function = FunctionDef()
     function.signature.name = name
     function.signature.input_arg.add(name="x", type=_DT_FLOAT)
     function.signature.output_arg.add(name="y", type=_DT_FLOAT)
     outputs = ["x"]
-    ops = _BODY_OPS if callees else _BODY_OPS[:4]
-    for index in range(draw(st.integers(0, 3))):
-        op = _pick(draw, [*ops, *callees])
-        node = function.node_def.add(name=f"n{index}", op=op)
+    ops = [*(_BODY_OPS if callees else _BODY_OPS[:4]), *callees]
+    for index, spec in enumerate(body):
+        op = ops[spec.op % len(ops)]
+        node = function.node_def.add(name=f"n{index}", op=op, device=spec.device)
         if op != "NoOp":
-            node.input.append(_pick(draw, outputs))
+            node.input.append(outputs[spec.inputs[0] % len(outputs)])
             if op == "AddV2":
-                node.input.append(_pick(draw, outputs))
+                node.input.append(outputs[spec.inputs[1] % len(outputs)])
         if op in _CALL_OPS:
-            node.attr["f"].func.name = _pick(draw, callees)
+            node.attr["f"].func.name = callees[spec.callee % len(callees)]
         elif op in ("Identity", "Relu", "AddV2"):
             node.attr["T"].CopyFrom(
-                draw(st.sampled_from((AttrValue(type=_DT_FLOAT), AttrValue(placeholder="T"))))
+                AttrValue(placeholder="T") if spec.placeholder else AttrValue(type=_DT_FLOAT)
             )
-        node.device = draw(st.sampled_from(DEVICES[:2]))
         if op != "NoOp":
-            output = "output" if op not in _CALL_OPS and op not in callees else "y"
+            output = "y" if op in _CALL_OPS or op in callees else "output"
             outputs.append(f"n{index}:{output}:0")
     if any(value.placeholder for node in function.node_def for value in node.attr.values()):
         function.signature.attr.add(name="T", type="type")
-    function.ret["y"] = _pick(draw, outputs)
+    function.ret["y"] = outputs[ret % len(outputs)]
     return function
 
 
@@ -427,15 +465,25 @@ def function_libraries(draw: st.DrawFn, max_functions: int = 3) -> FunctionDefLi
     each of whose bodies may call the later ones, by op name or through the
     ``f`` of a PartitionedCall (so calls nest but never cycle), and sometimes
     a gradient function."""
-    count = draw(st.integers(0, min(max_functions, len(_FUNCTION_NAMES))))
-    names = _FUNCTION_NAMES[:count]
+    bodies = draw(
+        st.lists(
+            st.tuples(st.lists(_body_nodes, max_size=3), st.integers(0, 3)),
+            max_size=min(max_functions, len(_FUNCTION_NAMES)),
+        )
+    )
+    names = _FUNCTION_NAMES[: len(bodies)]
     library = FunctionDefLibrary()
-    for index, name in enumerate(names):
-        library.function.append(draw(_function(name, names[index + 1 :])))
-    if count >= 2 and draw(st.booleans()):
+    for index, (body, ret) in enumerate(bodies):
+        library.function.append(_function(names[index], names[index + 1 :], body, ret))
+    # Every choice is drawn whatever the earlier ones were, so that deleting a
+    # function while shrinking does not shift the choices after it.
+    gradient = _sometimes(draw, 2)
+    if gradient and len(names) >= 2:
         library.gradient.add(function_name=names[0], gradient_func=names[-1])
     return library
 
+
+_LIBRARIES = function_libraries()
 
 # Snapshots -------------------------------------------------------------------
 
@@ -447,7 +495,6 @@ class _Builder:
     snapshot: GraphSnapshot = field(default_factory=GraphSnapshot)
     nodes: dict[str, NodeDef] = field(default_factory=dict)
     collections: dict[str, list[CollectionItem]] = field(default_factory=dict)
-    savers: list[SaverDef] = field(default_factory=list)
 
     def add(self, name: str, op: str, inputs: Sequence[str] = ()) -> NodeDef | None:
         if name in self.nodes:
@@ -470,13 +517,12 @@ def _add_variable(builder: _Builder, prefix: str, sliced: bool) -> VariableDef |
         return None
     variable.attr["dtype"].type = _DT_FLOAT
     variable.attr["shape"].shape.dim.add(size=2)
-    initial = builder.add(f"{prefix}/initial_value", "Const")
+    builder.add(f"{prefix}/initial_value", "Const")
     assign = builder.add(f"{prefix}/Assign", "Assign", [prefix, f"{prefix}/initial_value"])
     read = builder.add(f"{prefix}/read", "Identity", [prefix])
     for node in (assign, read):
         if node is not None:
             _colocate(node, prefix)
-    del initial
     proto = VariableDef(
         variable_name=f"{prefix}:0",
         initial_value_name=f"{prefix}/initial_value:0",
@@ -494,8 +540,7 @@ def _add_variable(builder: _Builder, prefix: str, sliced: bool) -> VariableDef |
 
 
 def _add_saver(builder: _Builder, prefix: str, variables: Sequence[str]) -> SaverDef | None:
-    const = builder.add(f"{prefix}/Const", "PlaceholderWithDefault")
-    if const is None:
+    if builder.add(f"{prefix}/Const", "PlaceholderWithDefault") is None:
         return None
     save = builder.add(f"{prefix}/SaveV2", "SaveV2", [f"{prefix}/Const", *variables])
     if save is not None:
@@ -532,8 +577,7 @@ def _add_queue(builder: _Builder, prefix: str) -> QueueRunnerDef | None:
 
 
 def _add_cond(builder: _Builder, prefix: str, outside: str | None) -> CondContextDef | None:
-    pred = builder.add(f"{prefix}/pred_id", "Identity")
-    if pred is None:
+    if builder.add(f"{prefix}/pred_id", "Identity") is None:
         return None
     builder.add(f"{prefix}/switch_t", "Identity", [f"{prefix}/pred_id"])
     context = CondContextDef(
@@ -585,51 +629,175 @@ _PLAIN_KEYS: dict[str, str | None] = {
     "ints": "int64_value",
     "values": None,
 }
+_ITEM_KINDS = (
+    "name",
+    "string_value",
+    "bytes_value",
+    "int64_value",
+    "float_value",
+    "bool_value",
+    "big_integer",
+    "any_value",
+    "unserializable",
+)
+_PORTS = ("", ":0", ":1")
 
 
-def _plain_items(draw: st.DrawFn, names: Sequence[str], first: str | None) -> list[CollectionItem]:
-    """Items of an untyped collection: ``first`` (or any kind), then mostly
-    items of the same kind, sometimes one of another."""
+def _item(kind: str, choice: int, names: Sequence[str]) -> CollectionItem:
+    """An item of ``kind``; ``choice`` picks its value."""
+
+    def pick(values: Sequence[Any]) -> Any:
+        return values[choice % len(values)]
+
     named = list(names) or ["x"]
-    makers = {
-        "name": lambda: CollectionItem(name=_pick(draw, named) + draw(_ports())),
-        "string_value": lambda: CollectionItem(
-            string_value=_pick(draw, [*named, "hello", "$unbound_inputs_x"])
-        ),
-        "bytes_value": lambda: CollectionItem(
-            bytes_value=draw(st.sampled_from((b"s/x", b"\xff\x00", b"")))
-        ),
-        "int64_value": lambda: CollectionItem(
-            int64_value=draw(st.sampled_from((1, 0, -1, -(1 << 63), (1 << 63) - 1)))
-        ),
-        "float_value": lambda: CollectionItem(
-            float_value=_pick(draw, (0.5, math.nan, math.inf, -math.inf, 1e300, -0.0, 0.1))
-        ),
-        "bool_value": lambda: CollectionItem(bool_value=draw(st.booleans())),
-        "big_integer": lambda: CollectionItem(big_integer=str(1 << 70)),
-        "any_value": lambda: _any_item(draw(st.integers(1, 3))),
-        "unserializable": lambda: CollectionItem(
-            unserializable=Unserializable(description="object")
-        ),
-    }
-    kinds = list(makers)
-    if first is None:
-        first = _pick(draw, kinds)
-    items = [makers[first]()]
-    for _ in range(draw(st.integers(0, 2))):
-        kind = first if draw(st.integers(0, 4)) else _pick(draw, kinds)
-        items.append(makers[kind]())
-    return items
+    if kind == "name":
+        return CollectionItem(name=pick(named) + _PORTS[choice // len(named) % 3])
+    if kind == "string_value":
+        return CollectionItem(string_value=pick([*named, "hello", "$unbound_inputs_x"]))
+    if kind == "bytes_value":
+        return CollectionItem(bytes_value=pick((b"s/x", b"\xff\x00", b"")))
+    if kind == "int64_value":
+        return CollectionItem(int64_value=pick((1, 0, -1, -(1 << 63), (1 << 63) - 1)))
+    if kind == "float_value":
+        return CollectionItem(float_value=pick((0.5, math.nan, math.inf, -math.inf, 1e300, -0.0)))
+    if kind == "bool_value":
+        return CollectionItem(bool_value=bool(choice % 2))
+    if kind == "big_integer":
+        return CollectionItem(big_integer=pick((str(1 << 70), str(-(1 << 63) - 1), "9" * 400)))
+    if kind == "any_value":
+        item = CollectionItem()
+        item.any_value.Pack(SaverDef(max_to_keep=choice % 4, version=SaverDef.V2))
+        return item
+    return CollectionItem(unserializable=Unserializable(description="object"))
 
 
-def _ports() -> st.SearchStrategy[str]:
-    return st.sampled_from(("", ":0", ":1"))
+# A collection as drawn: its key, then (kind or None for the first item's
+# kind, value choice) per item.
+_plain_collections = st.lists(
+    st.tuples(
+        st.sampled_from(list(_PLAIN_KEYS)),
+        st.lists(
+            st.tuples(st.one_of(st.none(), st.sampled_from(_ITEM_KINDS)), st.integers(0, 30)),
+            min_size=1,
+            max_size=3,
+        ),
+    ),
+    max_size=3,
+    unique_by=lambda pair: pair[0],
+)
 
 
-def _any_item(max_to_keep: int) -> CollectionItem:
-    item = CollectionItem()
-    item.any_value.Pack(SaverDef(max_to_keep=max_to_keep, version=SaverDef.V2))
-    return item
+@dataclass(frozen=True)
+class _NodeSpec:
+    """A plain node as drawn. Inputs, control inputs and colocation targets
+    index the nodes before it (modulo their number), so that deleting one node
+    while shrinking leaves the others valid."""
+
+    name: str
+    op: str
+    attrs: tuple[tuple[str, AttrValue], ...]
+    inputs: tuple[tuple[int, str], ...]
+    controls: tuple[int, ...]
+    creation_order: bool
+    device: str
+    colocate: tuple[int, ...]
+    frame_scope: str | None
+    shapes: tuple[TensorShapeProto, ...]
+    trace: tuple[tuple[str, int, str], ...]
+
+
+_frames = st.tuples(
+    st.sampled_from(("model.py", "layers.py")),
+    st.integers(1, 3),
+    st.sampled_from(("<module>", "build")),
+)
+_indices = st.lists(st.integers(0, 30), max_size=2, unique=True).map(tuple)
+_NODE_NAMES = node_names()
+_BOOLEANS = st.booleans()
+_INPUTS = st.lists(st.tuples(st.integers(0, 30), st.sampled_from(_PORTS)), max_size=2).map(tuple)
+_DEVICES = st.sampled_from(DEVICES)
+_FRAME_SCOPES = st.one_of(st.none(), _scope_prefixes())
+_SHAPES = st.lists(tensor_shapes(), max_size=1).map(tuple)
+_TRACES = st.lists(_frames, max_size=2).map(tuple)
+
+
+@functools.lru_cache(maxsize=64)
+def _node_specs(
+    function_names: tuple[str, ...], max_nodes: int
+) -> st.SearchStrategy[list[_NodeSpec]]:
+    return st.lists(_node_spec(function_names), max_size=max_nodes, unique_by=lambda s: s.name)
+
+
+@st.composite
+def _node_spec(draw: st.DrawFn, function_names: tuple[str, ...]) -> _NodeSpec:
+    name = draw(_NODE_NAMES)
+    op = _pick(draw, [*SNAPSHOT_OPS, *function_names])
+    if op in (*_CALL_OPS, "Case") and not function_names:
+        op = "Identity"
+    attrs = draw(_attrs_for_op(op, function_names, False)) if draw(_BOOLEANS) else {}
+    if op in _CALL_OPS:
+        attrs["f"] = AttrValue(func=NameAttrList(name=_pick(draw, function_names)))
+    return _NodeSpec(
+        name=name,
+        op=op,
+        attrs=tuple(attrs.items()),
+        inputs=draw(_INPUTS),
+        controls=draw(_indices),
+        creation_order=draw(_BOOLEANS),
+        device=draw(_DEVICES),
+        colocate=draw(_indices) if _sometimes(draw, 4) else (),
+        frame_scope=draw(_FRAME_SCOPES),
+        shapes=draw(_SHAPES),
+        trace=draw(_TRACES),
+    )
+
+
+def _add_plain_node(builder: _Builder, spec: _NodeSpec, quirks: bool) -> None:
+    earlier = list(builder.nodes)
+    node = builder.add(spec.name, spec.op)
+    if node is None:
+        return
+    snapshot = builder.snapshot
+    if earlier:
+        node.input.extend(earlier[i % len(earlier)] + port for i, port in spec.inputs)
+        controls = list(dict.fromkeys(earlier[i % len(earlier)] for i in spec.controls))
+        node.input.extend(sorted(f"^{control}" for control in controls))
+        if quirks and spec.creation_order and controls != sorted(controls):
+            # The operation keeps control inputs in creation order.
+            inputs = [name for name in node.input if not name.startswith("^")]
+            snapshot.operation_inputs[node.name].input.extend(
+                inputs + [f"^{control}" for control in controls]
+            )
+        for target in dict.fromkeys(earlier[i % len(earlier)] for i in spec.colocate):
+            _colocate(node, target)
+    node.device = spec.device
+    for key, value in spec.attrs:
+        node.attr[key].CopyFrom(value)
+    if spec.op in ("Enter", "RefEnter"):
+        own = spec.name.rsplit("/", 1)[0] + "/" if "/" in spec.name else ""
+        scope = own if spec.frame_scope is None else spec.frame_scope
+        node.attr["frame_name"].s = f"{scope}while/while_context".encode()
+    if spec.op != "NoOp" and spec.shapes:
+        snapshot.output_shapes[node.name].shape.extend(spec.shapes)
+    if spec.trace:
+        trace: StackTrace = snapshot.stack_traces[node.name]
+        for file, line, function in spec.trace:
+            trace.frames.add(file=file, line=line, function=function)
+
+
+_VARIABLE_SPECS = st.lists(
+    st.tuples(
+        _scope_prefixes(),
+        st.sampled_from(("v", "w")),
+        st.integers(0, 4),
+        st.lists(st.sampled_from(_TYPED_COLLECTIONS), max_size=2, unique=True),
+    ),
+    max_size=2,
+)
+_SAVER_SPECS = st.lists(st.tuples(st.sampled_from(_SAVE_PREFIXES), st.booleans()), max_size=2)
+_QUEUE_SPECS = st.lists(_scope_prefixes(), max_size=1)
+_CONTEXT_SPECS = st.lists(st.tuples(_scope_prefixes(), st.integers(0, 30)), max_size=1)
+_PRODUCERS = st.sampled_from((2474, 0))
 
 
 @st.composite
@@ -658,99 +826,60 @@ def graph_snapshots(
     ``tensorflow_quirks``, the fields a live graph sometimes needs:
     operation inputs in creation order, the library as registered and as
     annotated with shapes, and non-string collection keys.
+
+    Every part is drawn as a list of self-contained pieces, so that a
+    failing example shrinks by deleting nodes, functions and collections.
     """
     builder = _Builder()
     snapshot = builder.snapshot
-    library = draw(function_libraries()) if functions else FunctionDefLibrary()
+    library = draw(_LIBRARIES) if functions else FunctionDefLibrary()
     function_names = [function.signature.name for function in library.function]
 
     if clusters:
-        for _ in range(draw(st.integers(0, 2))):
-            prefix = draw(_scope_prefixes()) + draw(st.sampled_from(("v", "w")))
-            proto = _add_variable(builder, prefix, sliced=_sometimes(draw, 5))
+        for prefix, base, sliced, keys in draw(_VARIABLE_SPECS):
+            proto = _add_variable(builder, prefix + base, sliced=sliced == 4)
             if proto is not None:
-                for key in draw(st.lists(st.sampled_from(_TYPED_COLLECTIONS), max_size=2)):
+                for key in keys:
                     builder.collect(key, CollectionItem(variable=proto))
         variables = [name for name, node in builder.nodes.items() if node.op == "VariableV2"]
-        for _ in range(draw(st.integers(0, 2)) if variables else 0):
-            prefix = draw(st.sampled_from(_SAVE_PREFIXES))
-            saver = _add_saver(builder, prefix, variables)
-            if saver is not None:
-                builder.savers.append(saver)
-                if draw(st.booleans()):
-                    builder.collect("savers", CollectionItem(saver=saver))
-        if _sometimes(draw, 4):
-            queue = _add_queue(builder, draw(_scope_prefixes()) + "q")
+        for prefix, collected in draw(_SAVER_SPECS):
+            saver = _add_saver(builder, prefix, variables) if variables else None
+            if saver is not None and collected:
+                builder.collect("savers", CollectionItem(saver=saver))
+        if _sometimes(draw, 8):
+            # A Saver built with defer_build has no SaverDef yet.
+            builder.collect("savers", CollectionItem(no_proto=NoProto(description="Saver")))
+        for prefix in draw(_QUEUE_SPECS):
+            queue = _add_queue(builder, prefix + "q")
             if queue is not None:
                 builder.collect("queue_runners", CollectionItem(queue_runner=queue))
-        for kind in CONTROL_FLOW_KINDS:
-            if _sometimes(draw, 4):
-                prefix = draw(_scope_prefixes()) + kind
-                outside = _pick(draw, [None, *builder.nodes])
-                if kind == "cond":
-                    cond = _add_cond(builder, prefix, outside)
-                    if cond is not None:
-                        builder.collect("cond_context", CollectionItem(cond_context=cond))
-                else:
-                    loop = _add_while(builder, prefix, outside)
-                    if loop is not None:
-                        builder.collect("while_context", CollectionItem(while_context=loop))
+        for prefix, outside_index in draw(_CONTEXT_SPECS):
+            outside = [None, *builder.nodes][outside_index % (len(builder.nodes) + 1)]
+            cond = _add_cond(builder, prefix + "cond", outside)
+            if cond is not None:
+                builder.collect("cond_context", CollectionItem(cond_context=cond))
+        for prefix, outside_index in draw(_CONTEXT_SPECS):
+            outside = [None, *builder.nodes][outside_index % (len(builder.nodes) + 1)]
+            loop = _add_while(builder, prefix + "while", outside)
+            if loop is not None:
+                builder.collect("while_context", CollectionItem(while_context=loop))
 
-    plain_names = draw(st.lists(node_names(), max_size=max_nodes, unique=True))
-    for name in plain_names:
-        if name in builder.nodes:
-            continue
-        earlier = list(builder.nodes)
-        op = _pick(draw, [*SNAPSHOT_OPS, *function_names])
-        if op in (*_CALL_OPS, "Case") and not function_names:
-            op = "Identity"
-        node = builder.add(name, op)
-        assert node is not None
-        if earlier:
-            for target in _picks(draw, earlier, max_size=2):
-                node.input.append(target + draw(_ports()))
-            controls = _picks(draw, earlier, max_size=2, unique=True)
-            node.input.extend(sorted(f"^{control}" for control in controls))
-            if tensorflow_quirks and len(controls) == 2 and controls != sorted(controls):
-                # The operation keeps control inputs in creation order.
-                inputs = [i for i in node.input if not i.startswith("^")]
-                snapshot.operation_inputs[name].input.extend(
-                    inputs + [f"^{control}" for control in controls]
-                )
-        node.device = draw(st.sampled_from(DEVICES))
-        for key, value in draw(_attrs_for_op(op, tuple(function_names), False)).items():
-            node.attr[key].CopyFrom(value)
-        if op in _CALL_OPS:
-            node.attr["f"].func.name = _pick(draw, function_names)
-        if op in ("Enter", "RefEnter"):
-            node.attr["frame_name"].s = draw(_frame_names(name)).encode()
-        if earlier and _sometimes(draw, 4):
-            for target in _picks(draw, earlier, min_size=1, max_size=2, unique=True):
-                _colocate(node, target)
+    specs = draw(_node_specs(tuple(function_names), max_nodes))
+    for spec in specs:
+        _add_plain_node(builder, spec, tensorflow_quirks)
 
     snapshot.graph_def.node.extend(builder.nodes.values())
     if library.function:
         snapshot.graph_def.library.CopyFrom(library)
-    snapshot.graph_def.versions.producer = draw(st.sampled_from((2474, 0)))
-
-    for node in snapshot.graph_def.node:
-        if node.op in ("NoOp", "SaveV2", "QueueEnqueueV2", "QueueCloseV2"):
-            continue
-        if draw(st.integers(0, 3)):
-            snapshot.output_shapes[node.name].shape.append(draw(tensor_shapes()))
-        if _sometimes(draw, 3):
-            trace: StackTrace = snapshot.stack_traces[node.name]
-            for _ in range(draw(st.integers(1, 2))):
-                trace.frames.add(
-                    file=draw(st.sampled_from(("model.py", "layers.py"))),
-                    line=draw(st.integers(1, 3)),
-                    function=draw(st.sampled_from(("<module>", "build"))),
-                )
+    snapshot.graph_def.versions.producer = draw(_PRODUCERS)
 
     if collections:
         names = list(builder.nodes)
-        for key in _picks(draw, list(_PLAIN_KEYS), max_size=3, unique=True):
-            builder.collections[key] = _plain_items(draw, names, _PLAIN_KEYS[key])
+        for key, items in draw(_plain_collections):
+            first = _PLAIN_KEYS[key] or items[0][0] or _ITEM_KINDS[items[0][1] % len(_ITEM_KINDS)]
+            builder.collections[key] = [
+                _item(kind or first, choice, names) for kind, choice in items
+            ]
         if _sometimes(draw, 5):
             outside = _pick(draw, [*names, "x"])
             builder.collections["unbound_inputs"] = [
@@ -760,11 +889,12 @@ def graph_snapshots(
     for key in order:
         snapshot.collections.add(key=key).items.extend(builder.collections[key])
 
+    registered, annotated_library = _sometimes(draw, 4), _sometimes(draw, 4)
     if tensorflow_quirks and library.function:
-        if len(library.function) >= 2 and _sometimes(draw, 4):
+        if len(library.function) >= 2 and registered:
             snapshot.registered_library.function.extend(reversed(library.function))
             snapshot.registered_library.gradient.extend(library.gradient)
-        if _sometimes(draw, 4):
+        if annotated_library:
             annotated = FunctionDefLibrary()
             annotated.CopyFrom(library)
             for function in annotated.function:
@@ -774,16 +904,6 @@ def graph_snapshots(
     if tensorflow_quirks and _sometimes(draw, 6):
         snapshot.non_string_collection_keys.append("7")
     return snapshot
-
-
-def _frame_names(node: str) -> st.SearchStrategy[str]:
-    """A frame named after the node's scope, as TensorFlow names while contexts,
-    or after another scope."""
-    scope = node.rsplit("/", 1)[0] + "/" if "/" in node else ""
-    return st.one_of(
-        st.just(f"{scope}while/while_context"),
-        _scope_prefixes().map(lambda prefix: f"{prefix}while/while_context"),
-    )
 
 
 # Export options --------------------------------------------------------------
@@ -813,35 +933,29 @@ def export_options(
     """
     names = [node.name for node in snapshot.graph_def.node]
     options: dict[str, Any] = {}
-    scope = draw(
-        st.one_of(
-            st.none(),
-            st.sampled_from(scopes_of(names) or ["s"]),
-            st.sampled_from(("", "nope")),
-        )
-    )
-    if scope is not None:
-        options["export_scope"] = scope
+    kind = draw(_below(4))  # no scope, a scope of the graph, "", or one of nothing
+    if kind:
+        scopes = scopes_of(names) or ["s"]
+        options["export_scope"] = _pick(draw, scopes) if kind == 1 else ("", "nope")[kind - 2]
     for name in ("clear_devices", "clear_extraneous_savers", "strip_default_attrs"):
-        if draw(st.booleans()):
+        if draw(_BOOLEANS):
             options[name] = True
     savers = _saver_defs(snapshot)
-    if options.get("clear_extraneous_savers") and savers and draw(st.integers(0, 4)):
-        options["saver_def"] = draw(st.sampled_from(savers))
+    if options.get("clear_extraneous_savers") and savers and not _sometimes(draw, 5):
+        options["saver_def"] = _pick(draw, savers)
     keys = [collection.key for collection in snapshot.collections]
     if _sometimes(draw, 4):
-        chosen = draw(st.lists(st.sampled_from([*keys, "no_such_key"]), unique=True))
+        chosen = _picks(draw, [*keys, "no_such_key"], max_size=len(keys) + 1, unique=True)
         options["collection_list"] = chosen
-    unbound = draw(st.sampled_from(("unbound_inputs", None, "custom")))
+    unbound = _pick(draw, ("unbound_inputs", None, "custom"))
     if unbound != "unbound_inputs":
         options["unbound_inputs_col_name"] = unbound
     if _sometimes(draw, 5):
-        options["meta_info_def"] = MetaGraphDef.MetaInfoDef(
-            meta_graph_version="v1", tags=draw(st.lists(st.sampled_from(("serve", "train"))))
-        )
+        tags = _picks(draw, ("serve", "train"), max_size=2)
+        options["meta_info_def"] = MetaGraphDef.MetaInfoDef(meta_graph_version="v1", tags=tags)
     if files:
         for name in ("as_text", "save_debug_info"):
-            if draw(st.booleans()):
+            if draw(_BOOLEANS):
                 options[name] = True
     if graph_def and _sometimes(draw, 6):
         options["graph_def"] = _graph_def_with_shapes(snapshot)
