@@ -444,6 +444,60 @@ def test_cyclic_function_libraries_terminate(
     assert listed == sorted(expected)
 
 
+# Arbitrary names -----------------------------------------------------------------
+
+# Regular-expression and replacement-template characters, separators, a
+# newline, non-ASCII: names TensorFlow would refuse, which a snapshot can hold.
+_name_text = st.text(alphabet="sa/._^$@:\\()[]*+?{}|\n\u00e9", min_size=1, max_size=6)
+
+
+@st.composite
+def arbitrary_snapshots(draw: st.DrawFn) -> tuple[GraphSnapshot, dict[str, Any]]:
+    """Snapshots whose node names, inputs, colocation entries, frame names and
+    collection items are arbitrary text, with a scope that is a prefix of one
+    of them or arbitrary text too."""
+    names = draw(st.lists(_name_text, min_size=1, max_size=4, unique=True))
+    snapshot = GraphSnapshot()
+    for name in names:
+        node = snapshot.graph_def.node.add(name=name, op=draw(st.sampled_from(("Enter", "NoOp"))))
+        node.input.extend(draw(st.lists(st.sampled_from([*names, *("^" + n for n in names)]))))
+        if draw(st.booleans()):
+            node.attr["_class"].list.s.append(("loc:@" + draw(st.sampled_from(names))).encode())
+        if draw(st.booleans()):
+            node.attr["frame_name"].s = draw(_name_text).encode()
+        if draw(st.booleans()):
+            snapshot.stack_traces[name].frames.add(file="f.py", line=1, function="g")
+    items = snapshot.collections.add(
+        key=draw(st.sampled_from(("variables", "names", "text")))
+    ).items
+    for name in draw(st.lists(st.sampled_from(names), max_size=3)):
+        if draw(st.booleans()):
+            items.add(name=name)
+        else:
+            items.add(string_value=name)
+    base = draw(st.sampled_from(names))
+    scope = draw(st.one_of(st.just(base[: draw(st.integers(1, len(base)))]), _name_text))
+    options = {
+        "export_scope": scope,
+        "clear_devices": draw(st.booleans()),
+        "as_text": draw(st.booleans()),
+        "save_debug_info": draw(st.booleans()),
+    }
+    return snapshot, options
+
+
+@settings_for("fast")
+@given(arbitrary_snapshots())
+def test_arbitrary_names_and_scopes_export_or_fail_typed(
+    case: tuple[GraphSnapshot, dict[str, Any]],
+) -> None:
+    """EXP-SCOPE-7, EXP-ERR-1: scopes and names with regular-expression
+    characters, template escapes, newlines and non-ASCII text end in a typed
+    error or a correct export, never in re.error or another exception."""
+    snapshot, options = case
+    assert_safe_export(snapshot, **options)
+
+
 # Files ------------------------------------------------------------------------
 
 
@@ -565,12 +619,23 @@ def _cli_in_process(*arguments: str) -> tuple[int, str]:
     return status, stderr.getvalue()
 
 
+def _meta_graph_bytes(snapshot: GraphSnapshot) -> bytes:
+    try:
+        exported = metagraph_export.export_meta_graph(graph=snapshot)
+    except metagraph_export.ExportError:
+        return b""
+    return exported.SerializeToString(deterministic=True)
+
+
+_snapshots = strategies.graph_snapshots()
 _inputs = st.one_of(
     st.binary(max_size=200),
-    strategies.graph_snapshots().map(lambda s: s.SerializeToString()),
-    strategies.graph_snapshots().flatmap(lambda s: mutated(s.SerializeToString())),
-    strategies.graph_snapshots().map(lambda s: s.graph_def.SerializeToString()),
-    strategies.graph_snapshots().map(lambda s: str(s).encode()),
+    _snapshots.map(lambda s: s.SerializeToString()),
+    _snapshots.flatmap(lambda s: mutated(s.SerializeToString())),
+    _snapshots.map(lambda s: s.graph_def.SerializeToString()),
+    _snapshots.map(_meta_graph_bytes),
+    _snapshots.map(_meta_graph_bytes).flatmap(mutated),
+    _snapshots.map(lambda s: str(s).encode()),
 )
 
 

@@ -37,7 +37,7 @@ BUDGETS: dict[str, dict[str, int]] = {
     # fast: an in-process property; slow: one that exports many times or
     # writes files; process: one that starts a process per example;
     # tensorflow: one that builds a TensorFlow graph per example.
-    "ci": {"fast": 60, "slow": 30, "process": 6, "tensorflow": 40},
+    "ci": {"fast": 100, "slow": 40, "process": 6, "tensorflow": 40},
     "dev": {"fast": 200, "slow": 100, "process": 20, "tensorflow": 100},
     "deep": {"fast": 2000, "slow": 2000, "process": 200, "tensorflow": 2000},
 }
@@ -48,7 +48,7 @@ _COMMON = {
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
 }
 
-settings.register_profile("ci", derandomize=True, database=None, max_examples=60, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("ci", derandomize=True, database=None, max_examples=100, **_COMMON)  # type: ignore[arg-type]
 settings.register_profile("dev", max_examples=200, **_COMMON)  # type: ignore[arg-type]
 settings.register_profile("deep", max_examples=2000, **_COMMON)  # type: ignore[arg-type]
 

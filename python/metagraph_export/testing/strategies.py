@@ -1113,9 +1113,9 @@ def tf_export_options(draw: st.DrawFn, description: GraphDescription) -> dict[st
     """
     scopes = description.scopes()
     options: dict[str, Any] = {}
-    scope = draw(
-        st.one_of(st.none(), st.sampled_from(scopes_of([s + "/x" for s in scopes]) or [""]))
-    )
+    # Three times in four a scope (shrinking to none): the scope's own paths,
+    # their string prefixes and "".
+    scope = _pick(draw, scopes_of([s + "/x" for s in scopes]) or [""]) if draw(_below(4)) else None
     if scope is not None:
         options["export_scope"] = scope
     for name in ("clear_devices", "clear_extraneous_savers", "strip_default_attrs", "as_text"):
