@@ -176,8 +176,7 @@ def build(request: Request) -> Built:
 
     if not info.stripped_op_list.op:
         unregistered = _fill_stripped_op_list(meta_graph_def, request.registry)
-        # An empty name is a call without a function, not an op to register.
-        for op in (name for name in unregistered if name):
+        for op in unregistered:
             diagnostics.append(
                 Diagnostic(
                     "OP_NOT_REGISTERED",
