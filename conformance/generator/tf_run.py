@@ -499,7 +499,7 @@ def _expected_files(
         elif filename and path == Path(filename).as_posix():
             fmt = "TEXT_META_GRAPH_DEF" if as_text else "BINARY_META_GRAPH_DEF"
             written = parse_message(content, MetaGraphDef, path, "text" if as_text else "binary")
-            if has_implementation_defined_parts(written):
+            if has_implementation_defined_parts(written, binary=not as_text):
                 files[path] = (encode(normalize(written), as_text), fmt, True)
             else:
                 files[path] = (content, fmt, False)

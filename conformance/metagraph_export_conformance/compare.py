@@ -68,14 +68,22 @@ def normalize(meta_graph_def: MetaGraphDef) -> MetaGraphDef:
     return copy
 
 
-def has_implementation_defined_parts(meta_graph_def: MetaGraphDef) -> bool:
+def has_implementation_defined_parts(meta_graph_def: MetaGraphDef, binary: bool = True) -> bool:
     """Whether a file holding this message has bytes the specification does
-    not fix: items of the control-flow collections, whose ValuesDef maps may
-    be serialized in any order."""
+    not fix (spec, Implementation-defined): items of the control-flow
+    collections, whose ValuesDef maps may be serialized in any order (item
+    1), and, in binary, NaNs in a float_list, whose payload after narrowing
+    is free (item 7; text prints every NaN as "nan")."""
     collections = meta_graph_def.collection_def
-    return any(
+    if any(
         key in collections and len(collections[key].bytes_list.value) > 0
         for key in ("cond_context", "while_context")
+    ):
+        return True
+    return binary and any(
+        math.isnan(value)
+        for collection in collections.values()
+        for value in collection.float_list.value
     )
 
 
