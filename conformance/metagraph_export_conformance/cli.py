@@ -199,7 +199,8 @@ def _run(arguments: argparse.Namespace) -> int:
         backend.close()
     if arguments.junit is not None:
         write_junit(results, arguments.junit, f"metagraph-export conformance ({arguments.backend})")
-    print(f"{summary_line(results)}  [{time.monotonic() - started:.1f} s]")
+    print(f"{len(results)} cases in {time.monotonic() - started:.1f} s")
+    print(summary_line(results))
     return 1 if any(result.status == FAILED for result in results) else 0
 
 
