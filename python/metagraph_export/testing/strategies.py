@@ -1,13 +1,14 @@
 """Hypothesis strategies for graph snapshots, export options and TensorFlow graphs.
 
-Install the test extra first: ``pip install 'metagraph-export[test]'``.
+Install the test extra first: ``pip install 'metagraph-export[test]'``::
 
->>> from hypothesis import given
->>> from metagraph_export.testing import strategies
->>> @given(strategies.snapshots_and_options())
-... def test_export(case):
-...     snapshot, options = case
-...     metagraph_export.export_meta_graph(graph=snapshot, **options)
+    from hypothesis import given
+    from metagraph_export.testing import strategies
+
+    @given(strategies.snapshots_and_options())
+    def test_export(case):
+        snapshot, options = case
+        metagraph_export.export_meta_graph(graph=snapshot, **options)
 
 Everything is built from small alphabets so that a failing example shrinks to
 something a person can read: names such as ``s/x``, ``s_1/y``, ``a.b/z``;
@@ -112,7 +113,7 @@ default for every attribute kind; ``NotARegisteredOp`` is in no registry."""
 
 CONTROL_FLOW_KINDS = ("cond", "while")
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 _DT = DataType
 _DT_FLOAT = _DT.DT_FLOAT
@@ -136,7 +137,7 @@ def _sometimes(draw: st.DrawFn, one_in: int) -> bool:
     return draw(_below(one_in)) == one_in - 1
 
 
-def _pick(draw: st.DrawFn, choices: Sequence[T]) -> T:
+def _pick(draw: st.DrawFn, choices: Sequence[_T]) -> _T:
     """One of ``choices``, shrinking towards the first; cheaper than a new
     ``sampled_from`` strategy for every draw."""
     return choices[draw(_below(len(choices)))]
@@ -144,12 +145,12 @@ def _pick(draw: st.DrawFn, choices: Sequence[T]) -> T:
 
 def _picks(
     draw: st.DrawFn,
-    choices: Sequence[T],
+    choices: Sequence[_T],
     *,
     min_size: int = 0,
     max_size: int,
     unique: bool = False,
-) -> list[T]:
+) -> list[_T]:
     """Up to ``max_size`` of ``choices`` (distinct ones when ``unique``)."""
     if not choices:
         return []
