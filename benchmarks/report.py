@@ -1,0 +1,643 @@
+"""Runs the benchmark suite and writes benchmarks/RESULTS.md and benchmarks/results.png.
+
+    .tf-env/bin/python -m benchmarks.report --size full     # TensorFlow rows need its environment
+    python -m benchmarks.report --size 10k,100k             # any sizes (see conftest.py)
+    python -m benchmarks.report --from-json results.json    # rewrite the report from a past run
+
+Times are the fastest round of each case (the machine may be busy; the
+fastest round is the least disturbed); ratios compare cases of the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .cases import BASELINE, BINARY_OPTIONS, GRAPH_DEF, OPTIONS, OURS, TENSORFLOW, TF_GRAPH
+from .graphs import SHAPES_BY_BYTES, SHAPES_BY_NODES, parse_size
+
+BENCHMARKS = Path(__file__).resolve().parent
+REPOSITORY = BENCHMARKS.parent
+DEFAULT_JSON = BENCHMARKS / ".cache" / "results.json"
+MIB = 2**20
+
+
+@dataclass(frozen=True)
+class Row:
+    shape: str
+    size: str
+    nodes: int
+    input_bytes: int
+    implementation: str
+    source: str
+    option: str
+    seconds: float
+    rounds: int
+    peak_rss_bytes: int | None
+    rss_before_bytes: int | None
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str]:
+        return (self.shape, self.size, self.implementation, self.source, self.option)
+
+    @property
+    def peak_rss_per_input(self) -> float | None:
+        """The peak (less the memory before the input was read) over the input size."""
+        if self.peak_rss_bytes is None:
+            return None
+        return (self.peak_rss_bytes - (self.rss_before_bytes or 0)) / self.input_bytes
+
+
+def load_rows(results: dict[str, Any]) -> list[Row]:
+    rows = []
+    for benchmark in results["benchmarks"]:
+        info = benchmark["extra_info"]
+        rows.append(
+            Row(
+                shape=info["shape"],
+                size=info["size"],
+                nodes=info["nodes"],
+                input_bytes=info["input_bytes"],
+                implementation=info["implementation"],
+                source=info["source"],
+                option=info["option"],
+                seconds=benchmark["stats"]["min"],
+                rounds=benchmark["stats"]["rounds"],
+                peak_rss_bytes=info.get("peak_rss_bytes"),
+                rss_before_bytes=info.get("rss_before_bytes"),
+            )
+        )
+    return rows
+
+
+def _size_order(label: str) -> tuple[int, int]:
+    size = parse_size(label)
+    return (size.by_bytes, size.bytes or size.nodes)
+
+
+class Results:
+    def __init__(self, rows: list[Row]) -> None:
+        self.rows = rows
+        self.by_key = {row.key: row for row in rows}
+
+    def get(
+        self, shape: str, size: str, implementation: str, source: str, option: str
+    ) -> Row | None:
+        return self.by_key.get((shape, size, implementation, source, option))
+
+    def sizes(self, source: str = GRAPH_DEF) -> list[str]:
+        return sorted({row.size for row in self.rows if row.source == source}, key=_size_order)
+
+    def baseline(self, row: Row) -> Row | None:
+        return self.get(row.shape, row.size, BASELINE, GRAPH_DEF, "none")
+
+    def tensorflow(self, row: Row) -> Row | None:
+        return self.get(row.shape, row.size, TENSORFLOW, row.source, row.option)
+
+    def ours(self, row: Row) -> Row | None:
+        return self.get(row.shape, row.size, OURS, row.source, row.option)
+
+    @property
+    def has_tensorflow(self) -> bool:
+        return any(row.implementation == TENSORFLOW for row in self.rows)
+
+
+def ratio(numerator: Row | None, denominator: Row | None) -> float | None:
+    if numerator is None or denominator is None or denominator.seconds <= 0:
+        return None
+    return numerator.seconds / denominator.seconds
+
+
+def _format_ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}x"
+
+
+def _format_time(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def _format_bytes(count: int) -> str:
+    if count >= 10**9:
+        return f"{count / 10**9:.2f} GB"
+    if count >= 10**6:
+        return f"{count / 10**6:.1f} MB"
+    return f"{count / 10**3:.0f} kB"
+
+
+# ---------------------------------------------------------------------------
+# Targets
+
+
+@dataclass
+class Target:
+    title: str
+    measured: str
+    status: str  # MET, NOT MET, NOT MEASURED
+    limits: str = ""
+
+
+def _worst(pairs: Iterable[tuple[float | None, str]]) -> list[tuple[float, str]]:
+    measured = [(value, label) for value, label in pairs if value is not None]
+    return sorted(measured, reverse=True)
+
+
+def _worst_cases_sentence(worst: list[tuple[float, str]], unit: str, count: int = 3) -> str:
+    cases = "; ".join(f"{label} ({value:.2f}{unit})" for value, label in worst[:count])
+    return (
+        f"What limits it: the slowest cases are {cases}. _Why these cases cost what they do "
+        "is to be written from a profile of them._"
+    )
+
+
+def _node_sizes(results: Results) -> list[str]:
+    return [size for size in results.sizes() if not parse_size(size).by_bytes]
+
+
+def target_binary_vs_baseline(results: Results) -> Target:
+    title = (
+        "Any option combination, binary output, 1M nodes: at most 2x the parse + serialize baseline"
+    )
+    sizes = _node_sizes(results)
+    size = "1M" if "1M" in sizes else (sizes[-1] if sizes else None)
+    if size is None:
+        return Target(title, "no node-count size was run", "NOT MEASURED")
+    worst = _worst(
+        (
+            ratio(
+                results.get(shape, size, OURS, GRAPH_DEF, option),
+                results.get(shape, size, BASELINE, GRAPH_DEF, "none"),
+            ),
+            f"{shape} {option}",
+        )
+        for shape in SHAPES_BY_NODES
+        for option in BINARY_OPTIONS
+    )
+    if not worst:
+        return Target(title, f"no case at {size}", "NOT MEASURED")
+    measured = f"worst {worst[0][0]:.2f}x the baseline at {size} ({worst[0][1]})"
+    if size != "1M":
+        return Target(title, measured + "; 1M was not run", "NOT MEASURED")
+    if worst[0][0] <= 2:
+        return Target(title, measured, "MET")
+    return Target(title, measured, "NOT MET", _worst_cases_sentence(worst, "x the baseline"))
+
+
+def target_linear(results: Results) -> Target:
+    title = "1M nodes costs at most 11x what 100k nodes costs (linear)"
+    sizes = _node_sizes(results)
+
+    def growth(small: str, large: str) -> list[tuple[float, str]]:
+        return _worst(
+            (
+                ratio(
+                    results.get(shape, large, OURS, GRAPH_DEF, option),
+                    results.get(shape, small, OURS, GRAPH_DEF, option),
+                ),
+                f"{shape} {option}",
+            )
+            for shape in SHAPES_BY_NODES
+            for option in OPTIONS
+        )
+
+    if "1M" in sizes and "100k" in sizes:
+        worst = growth("100k", "1M")
+        measured = f"worst {worst[0][0]:.2f}x ({worst[0][1]})"
+        if worst[0][0] <= 11:
+            return Target(title, measured, "MET")
+        return Target(title, measured, "NOT MET", _worst_cases_sentence(worst, "x"))
+    if "100k" in sizes and "10k" in sizes:
+        worst = growth("10k", "100k")
+        return Target(
+            title,
+            f"1M was not run; 100k costs at most {worst[0][0]:.2f}x what 10k costs ({worst[0][1]})",
+            "NOT MEASURED",
+        )
+    return Target(title, "1M and 100k were not both run", "NOT MEASURED")
+
+
+def target_tf_graph(results: Results) -> Target:
+    title = (
+        "20k nodes from a tf.Graph with clear_devices, through the adapter: "
+        "at least 20x faster than TensorFlow 2.21"
+    )
+    sizes = results.sizes(TF_GRAPH)
+    speedups = {
+        size: ratio(
+            results.get("chain", size, TENSORFLOW, TF_GRAPH, "clear_devices"),
+            results.get("chain", size, OURS, TF_GRAPH, "clear_devices"),
+        )
+        for size in sizes
+    }
+    measured = ", ".join(
+        f"{value:.1f}x faster at {size}" for size, value in speedups.items() if value is not None
+    )
+    speedup = speedups.get("20k")
+    if speedup is None:
+        return Target(
+            title, (measured or "no tf.Graph case ran") + "; 20k was not run", "NOT MEASURED"
+        )
+    if speedup >= 20:
+        return Target(title, measured, "MET")
+    return Target(
+        title,
+        measured,
+        "NOT MET",
+        f"What limits it: ours is {speedup:.1f}x faster than TensorFlow at 20k, short of 20x. "
+        "_Which part of the adapter (snapshotting the tf.Graph or the export) dominates is to "
+        "be written from a profile._",
+    )
+
+
+def target_graph_def_vs_tensorflow(results: Results) -> Target:
+    title = (
+        "From graph_def, every option: not slower than TensorFlow 2.21 at 10k nodes, faster at 100k"
+    )
+    if not results.has_tensorflow:
+        return Target(title, "TensorFlow did not run", "NOT MEASURED")
+    parts: list[str] = []
+    statuses: list[str] = []
+    limits: list[str] = []
+    for size, strict in (("10k", False), ("100k", True)):
+        worst = _worst(
+            (
+                ratio(
+                    results.get(shape, size, OURS, GRAPH_DEF, option),
+                    results.get(shape, size, TENSORFLOW, GRAPH_DEF, option),
+                ),
+                f"{shape} {option} at {size}",
+            )
+            for shape in SHAPES_BY_NODES
+            for option in OPTIONS
+        )
+        if not worst:
+            parts.append(f"{size} not run")
+            statuses.append("NOT MEASURED")
+            continue
+        value, label = worst[0]
+        met = value < 1 if strict else value <= 1
+        parts.append(f"at {size} ours takes at most {value:.2f}x TensorFlow's time ({label})")
+        statuses.append("MET" if met else "NOT MET")
+        if not met:
+            slower = [(v, lbl) for v, lbl in worst if (v >= 1 if strict else v > 1)]
+            limits.append(_worst_cases_sentence(slower, "x TensorFlow's time"))
+            limits[-1] = limits[-1].replace(
+                "the slowest cases are",
+                f"{len(slower)} case(s) at {size} are not faster; the worst are",
+            )
+    status = (
+        "NOT MET"
+        if "NOT MET" in statuses
+        else ("NOT MEASURED" if "NOT MEASURED" in statuses else "MET")
+    )
+    return Target(title, "; ".join(parts), status, " ".join(limits))
+
+
+def target_peak_rss(results: Results) -> Target:
+    title = "Peak RSS at most 3x the serialized input size for a 500 MB graph"
+    cli_rows = [row for row in results.rows if row.source == "cli" and row.peak_rss_bytes]
+    at_500 = [row for row in cli_rows if row.size == "500MB"]
+
+    def describe(rows: list[Row]) -> str:
+        return ", ".join(
+            f"{row.shape} {row.size} {row.option}: {row.peak_rss_bytes / row.input_bytes:.2f}x "  # type: ignore[operator]
+            f"({_format_bytes(row.peak_rss_bytes or 0)} for {_format_bytes(row.input_bytes)})"
+            for row in rows
+        )
+
+    if not at_500:
+        largest = sorted(cli_rows, key=lambda row: row.input_bytes)[-2:]
+        measured = "the 500 MB graph was not run"
+        if largest:
+            measured += f"; the command line's peak RSS over its input: {describe(largest)}"
+        return Target(title, measured, "NOT MEASURED")
+    worst = max(row.peak_rss_bytes / row.input_bytes for row in at_500)  # type: ignore[operator]
+    measured = f"metagraph-export export, whole process: {describe(at_500)}"
+    if worst <= 3:
+        return Target(title, measured, "MET")
+    return Target(
+        title,
+        measured,
+        "NOT MET",
+        f"What limits it: the process peaks at {worst:.2f}x its input. _Which copies of the "
+        "graph are alive at the peak is to be written from a memory profile._",
+    )
+
+
+def target_text(results: Results) -> Target:
+    title = "Text output: not slower than TensorFlow's text output"
+    if not results.has_tensorflow:
+        return Target(title, "TensorFlow did not run", "NOT MEASURED")
+    worst = _worst(
+        (
+            ratio(
+                results.get(shape, size, OURS, GRAPH_DEF, "as_text"),
+                results.get(shape, size, TENSORFLOW, GRAPH_DEF, "as_text"),
+            ),
+            f"{shape} at {size}",
+        )
+        for size in results.sizes()
+        for shape in SHAPES_BY_NODES + SHAPES_BY_BYTES
+    )
+    if not worst:
+        return Target(title, "no text case ran", "NOT MEASURED")
+    measured = f"ours takes at most {worst[0][0]:.2f}x TensorFlow's time ({worst[0][1]})"
+    if worst[0][0] <= 1:
+        return Target(title, measured, "MET")
+    slower = [(value, label) for value, label in worst if value > 1]
+    return Target(title, measured, "NOT MET", _worst_cases_sentence(slower, "x TensorFlow's time"))
+
+
+TARGETS = (
+    target_binary_vs_baseline,
+    target_linear,
+    target_tf_graph,
+    target_graph_def_vs_tensorflow,
+    target_peak_rss,
+    target_text,
+)
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+
+
+def machine_description() -> list[str]:
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kilobytes = int(meminfo.read_text().split("MemTotal:", 1)[1].split()[0])
+        memory = f"{kilobytes / 2**20:.1f} GiB"
+    from google.protobuf import __version__ as protobuf_version
+    from google.protobuf.internal import api_implementation
+
+    tensorflow = "not installed"
+    for distribution in ("tensorflow-cpu", "tensorflow"):
+        try:
+            tensorflow = importlib.metadata.version(distribution)
+            break
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} cores",
+        f"- Memory: {memory}",
+        f"- OS: {platform.platform()}",
+        f"- Python: {platform.python_version()} ({platform.python_implementation()})",
+        f"- protobuf: {protobuf_version} ({api_implementation.Type()} implementation)",
+        f"- TensorFlow: {tensorflow}",
+    ]
+
+
+def _row_label(row: Row) -> str:
+    source = "" if row.source == GRAPH_DEF else f" (from {row.source})"
+    if row.implementation == BASELINE:
+        return "baseline: GraphDef parse + serialize"
+    return f"{row.implementation}{source}: {row.option}"
+
+
+def _memory_cell(row: Row) -> str:
+    if row.source == "cli" and row.peak_rss_bytes:
+        return f"{row.peak_rss_bytes / row.input_bytes:.2f}x (whole process)"
+    value = row.peak_rss_per_input
+    return "—" if value is None else f"{value:.2f}x"
+
+
+def table_for(results: Results, shape: str, size: str) -> list[str]:
+    rows = [row for row in results.rows if row.shape == shape and row.size == size]
+    if not rows:
+        return []
+    order = {BASELINE: 0, OURS: 1, TENSORFLOW: 2}
+    option_order = {option: i for i, option in enumerate(OPTIONS)}
+    rows.sort(
+        key=lambda r: (
+            r.source == "cli",
+            r.source,
+            option_order.get(r.option, 99),
+            order[r.implementation],
+        )
+    )
+    first = rows[0]
+    lines = [
+        f"### {shape}, {size} ({first.nodes:,} nodes, {_format_bytes(first.input_bytes)})",
+        "",
+        "| case | time | / baseline | / TensorFlow | peak RSS growth / input |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        to_tensorflow = ratio(row, results.tensorflow(row)) if row.implementation == OURS else None
+        to_baseline = None if row.source == "cli" else ratio(row, results.baseline(row))
+        label = "command line: " + row.option if row.source == "cli" else _row_label(row)
+        lines.append(
+            f"| {label} | {_format_time(row.seconds)} | {_format_ratio(to_baseline)} "
+            f"| {_format_ratio(to_tensorflow)} | {_memory_cell(row)} |"
+        )
+    return [*lines, ""]
+
+
+def render(results: Results, run: dict[str, Any]) -> str:
+    node_sizes = _node_sizes(results)
+    byte_sizes = [size for size in results.sizes() if parse_size(size).by_bytes]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Generated by `python -m benchmarks.report` (see [README.md](README.md)); do not edit.",
+        "",
+        "## This run",
+        "",
+        f"- Command: `{run['command']}`",
+        f"- Sizes covered: nodes {', '.join(node_sizes) or 'none'}; bytes "
+        f"{', '.join(byte_sizes) or 'none'}; chain from a tf.Graph "
+        f"{', '.join(results.sizes(TF_GRAPH)) or 'none'}",
+        f"- Commit measured: {run['commit']}",
+        f"- Date: {run['date']}",
+    ]
+    if run.get("pytest_status"):
+        lines.append(
+            f"- **pytest exited with status {run['pytest_status']}: some cases failed** "
+            "and are missing below"
+        )
+    if not results.has_tensorflow:
+        lines.append("- TensorFlow did not run (not importable): the TensorFlow columns are empty")
+    lines += ["", "## Machine", "", *run["machine"], "", "## Targets", ""]
+    lines += [
+        "Ratios are between cases of this one run; times are each case's fastest round.",
+        "",
+        "| target | measured | status |",
+        "|---|---|---|",
+    ]
+    targets = [target(results) for target in TARGETS]
+    for target in targets:
+        lines.append(f"| {target.title} | {target.measured} | **{target.status}** |")
+    not_met = [target for target in targets if target.status == "NOT MET"]
+    if not_met:
+        lines += ["", "### Targets not met", ""]
+        for target in not_met:
+            lines += [f"- **{target.title}**: {target.limits}"]
+    lines += [
+        "",
+        "## Cases",
+        "",
+        "Time: the fastest round. `/ baseline`: over the time of `GraphDef.FromString` + "
+        "`SerializeToString(deterministic=True)` of the same graph. `/ TensorFlow`: over "
+        "TensorFlow 2.21's time for the same option and source (below 1: ours is faster). "
+        "Peak RSS growth / input: a fresh process's peak RSS, less its RSS after the imports, "
+        "over the serialized input size (reading, parsing and exporting included; measured "
+        "from 100k nodes or 100 MB); for the command line, the whole process's peak RSS over "
+        "the input size.",
+        "",
+        "![time against node count](results.png)",
+        "",
+    ]
+    for size in results.sizes() + [s for s in results.sizes(TF_GRAPH) if s not in results.sizes()]:
+        shapes = SHAPES_BY_BYTES if parse_size(size).by_bytes else SHAPES_BY_NODES
+        for shape in shapes:
+            lines += table_for(results, shape, size)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Plot
+
+
+def plot(results: Results, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels: list[tuple[str, str]] = [(shape, GRAPH_DEF) for shape in SHAPES_BY_NODES]
+    panels += [("constants", GRAPH_DEF), ("chain", TF_GRAPH)]
+    figure, axes = plt.subplots(2, 4, figsize=(20, 9))
+    colours = plt.get_cmap("tab10")
+    for axis, (shape, source) in zip(axes.flat, panels, strict=False):
+        by_bytes = shape in SHAPES_BY_BYTES
+
+        def series(
+            implementation: str,
+            option: str,
+            shape: str = shape,
+            source: str = source,
+            by_bytes: bool = by_bytes,
+        ) -> tuple[list[float], list[float]]:
+            points = sorted(
+                (row.input_bytes if by_bytes else row.nodes, row.seconds)
+                for row in results.rows
+                if (row.shape, row.implementation, row.source, row.option)
+                == (shape, implementation, source, option)
+            )
+            return [x for x, _ in points], [y for _, y in points]
+
+        options = ["clear_devices"] if source == TF_GRAPH else list(OPTIONS)
+        for index, option in enumerate(options):
+            x, y = series(OURS, option)
+            if x:
+                axis.plot(x, y, "o-", color=colours(index), label=f"ours: {option}")
+            x, y = series(TENSORFLOW, option)
+            if x:
+                label = "TensorFlow: each option" if index == 0 else None
+                axis.plot(x, y, "s:", color="tab:red", alpha=0.5, linewidth=1, label=label)
+        x, y = series(BASELINE, "none", source=GRAPH_DEF)
+        if x and source == GRAPH_DEF:
+            axis.plot(x, y, "k--", linewidth=2, label="baseline: parse + serialize")
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_title(f"{shape}" + (" from tf.Graph, clear_devices" if source == TF_GRAPH else ""))
+        axis.set_xlabel("input bytes" if by_bytes else "nodes")
+        axis.set_ylabel("seconds")
+        axis.grid(True, which="both", alpha=0.3)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    legend_axis = axes.flat[-1]
+    legend_axis.axis("off")
+    legend_axis.legend(handles, labels, loc="center")
+    figure.suptitle("export_meta_graph time (fastest round), log-log")
+    figure.tight_layout()
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
+
+
+# ---------------------------------------------------------------------------
+
+
+def run_suite(arguments: argparse.Namespace, json_path: Path) -> tuple[int, list[str]]:
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(BENCHMARKS),
+        "-q",
+        f"--bench-size={arguments.size}",
+        f"--bench-rss={arguments.rss}",
+        f"--benchmark-json={json_path}",
+    ]
+    if arguments.tf_graph_size:
+        command.append(f"--bench-tf-graph-size={arguments.tf_graph_size}")
+    command += arguments.pytest_arguments
+    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    print("running:", " ".join(command), flush=True)
+    return subprocess.call(command, cwd=REPOSITORY, env=environment), command
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", default="quick", help="quick, full, or a list such as 10k,100k")
+    parser.add_argument("--tf-graph-size", help="sizes of the chain exported from a tf.Graph")
+    parser.add_argument("--rss", default="auto", choices=("auto", "all", "none"))
+    parser.add_argument("--from-json", type=Path, help="report on this --benchmark-json file")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where the run's JSON goes")
+    parser.add_argument("--output-dir", type=Path, default=BENCHMARKS)
+    parser.add_argument("pytest_arguments", nargs="*", help="passed to pytest (after --)")
+    arguments = parser.parse_args(argv)
+
+    status = 0
+    if arguments.from_json:
+        json_path = arguments.from_json
+        run_command = f"python -m benchmarks.report --from-json {json_path}"
+    else:
+        json_path = arguments.json
+        status, _ = run_suite(arguments, json_path)
+        run_command = "python -m benchmarks.report " + " ".join(
+            argv if argv is not None else sys.argv[1:]
+        )
+    if not json_path.exists():
+        print(f"no results at {json_path}", file=sys.stderr)
+        return status or 1
+    data = json.loads(json_path.read_text())
+    results = Results(load_rows(data))
+    commit = data.get("commit_info", {})
+    run = {
+        "command": run_command.strip(),
+        "commit": f"{commit.get('id', 'unknown')[:12]}"
+        + (" (with uncommitted changes)" if commit.get("dirty") else ""),
+        "date": data.get("datetime", "unknown"),
+        "pytest_status": status,
+        "machine": machine_description(),
+    }
+    output_dir = arguments.output_dir
+    (output_dir / "RESULTS.md").write_text(render(results, run))
+    plot(results, output_dir / "results.png")
+    print(f"wrote {output_dir / 'RESULTS.md'} and {output_dir / 'results.png'}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
