@@ -516,6 +516,10 @@ def render(results: Results, run: dict[str, Any]) -> str:
 # Plot
 
 
+# tab10 colours for ours' options, leaving out red (TensorFlow's).
+OURS_COLOURS = (0, 1, 2, 4, 5, 6, 8, 9)
+
+
 def plot(results: Results, path: Path) -> None:
     import matplotlib
 
@@ -548,14 +552,15 @@ def plot(results: Results, path: Path) -> None:
         for index, option in enumerate(options):
             x, y = series(OURS, option)
             if x:
-                axis.plot(x, y, "o-", color=colours(index), label=f"ours: {option}")
+                colour = colours(OURS_COLOURS[list(OPTIONS).index(option)])
+                axis.plot(x, y, "o-", color=colour, label=f"ours: {option}")
             x, y = series(TENSORFLOW, option)
             if x:
                 label = "TensorFlow: each option" if index == 0 else None
                 axis.plot(x, y, "s:", color="tab:red", alpha=0.5, linewidth=1, label=label)
         x, y = series(BASELINE, "none", source=GRAPH_DEF)
         if x and source == GRAPH_DEF:
-            axis.plot(x, y, "k--", linewidth=2, label="baseline: parse + serialize")
+            axis.plot(x, y, "k^--", linewidth=2, label="baseline: parse + serialize")
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_title(f"{shape}" + (" from tf.Graph, clear_devices" if source == TF_GRAPH else ""))
