@@ -63,10 +63,12 @@ def _wrap_rewrite(
 ) -> None:
     original = _nodes.rewrite_node
 
-    def broken(source: NodeDef, scope: Any, unbound: list[str], clear_devices: bool) -> NodeDef:
-        node = original(source, scope, unbound, clear_devices)
+    def broken(node: NodeDef, scope: Any, unbound: list[str], clear_devices: bool) -> None:
+        # The node is rewritten in place: keep what it was for the breakage.
+        source = NodeDef()
+        source.CopyFrom(node)
+        original(node, scope, unbound, clear_devices)
         after(source, node, scope, clear_devices)
-        return node
 
     monkeypatch.setattr(_exporter, "rewrite_node", broken)
 

@@ -66,12 +66,12 @@ def _segment_scope(patch: Patch) -> None:
 def _control_inputs_not_renamed(patch: Patch) -> None:
     original = _original("_nodes", "rewrite_node")
 
-    def rewrite_node(source: Any, scope: Any, unbound: list[str], clear_devices: bool) -> Any:
-        node = original(source, scope, unbound, clear_devices)
-        for index, name in enumerate(source.input):
+    def rewrite_node(node: Any, scope: Any, unbound: list[str], clear_devices: bool) -> None:
+        inputs = list(node.input)  # rewritten in place
+        original(node, scope, unbound, clear_devices)
+        for index, name in enumerate(inputs):
             if name.startswith("^"):
                 node.input[index] = name
-        return node
 
     patch("_exporter", "rewrite_node", rewrite_node)
 
@@ -218,8 +218,8 @@ def _diagnostics_reversed(patch: Patch) -> None:
 def _clear_devices_ignored(patch: Patch) -> None:
     original = _original("_nodes", "rewrite_node")
 
-    def rewrite_node(source: Any, scope: Any, unbound: list[str], clear_devices: bool) -> Any:
-        return original(source, scope, unbound, False)
+    def rewrite_node(node: Any, scope: Any, unbound: list[str], clear_devices: bool) -> None:
+        original(node, scope, unbound, False)
 
     patch("_exporter", "rewrite_node", rewrite_node)
 
@@ -294,6 +294,7 @@ def _strip_without_regex(patch: Patch) -> None:
         def __init__(self, text: str) -> None:
             self.text = text
             self._strip_pattern = None
+            self._literal_prefix = None
 
     patch("_scope", "Scope.strip", strip)
 

@@ -14,16 +14,19 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from google.protobuf.message import EncodeError, Message
+from google.protobuf.unknown_fields import UnknownFieldSet
 
 from ._attrs import attr_values_equal
 from ._collections import SAVERS_KEY, add_collection, object_name, should_include
-from ._nodes import rewrite_node
+from ._nodes import extraneous_saver_nodes, rewrite_node
 from ._registry import OpRegistry
-from ._scope import Scope
+from ._scope import UNBOUND_INPUT_PREFIX, Scope
 from .errors import GraphTooLargeError, InvalidArgumentError
 from .snapshot.v1.snapshot_pb2 import CollectionItem, GraphSnapshot
+from .tf.attr_value_pb2 import AttrValue
 from .tf.graph_pb2 import GraphDef
 from .tf.meta_graph_pb2 import MetaGraphDef
 from .tf.node_def_pb2 import NodeDef
@@ -116,39 +119,13 @@ def build(request: Request) -> Built:
 
     graph_def = request.graph_def
     exclude: frozenset[str] = frozenset()
-    if scope or request.clear_extraneous_savers or request.clear_devices:
-        unbound_inputs: list[str] = []
+    meta_graph_def = MetaGraphDef()
+    rewriting = bool(scope or request.clear_extraneous_savers or request.clear_devices)
+    if rewriting:
         source = graph_def if graph_def is not None else snapshot.graph_def
         if request.clear_extraneous_savers:
-            from ._nodes import extraneous_saver_nodes
-
             exclude = extraneous_saver_nodes(source, request.saver_def)
-        new_graph_def = GraphDef()
-        new_graph_def.versions.CopyFrom(source.versions)
-        if graph_def is not None:
-            new_graph_def.library.CopyFrom(graph_def.library)
-        for node in source.node:
-            if not should_include(node.name, scope, exclude):
-                continue
-            if graph_def is None and node.name in snapshot.operation_inputs:
-                node = _with_operation_inputs(node, snapshot.operation_inputs[node.name].input)
-            rewritten = rewrite_node(node, scope, unbound_inputs, request.clear_devices)
-            if graph_def is None:
-                _add_output_shapes(rewritten, node.name, snapshot, strict=True)
-            new_graph_def.node.append(rewritten)
-        if graph_def is None:
-            library = (
-                snapshot.registered_library
-                if snapshot.HasField("registered_library")
-                else snapshot.graph_def.library
-            )
-            # Function by function, as Graph._copy_functions_to_graph_def does: a
-            # graph without functions gets no library field at all.
-            if library.function:
-                new_graph_def.library.function.extend(library.function)
-            if library.gradient:
-                new_graph_def.library.gradient.extend(library.gradient)
-        graph_def = new_graph_def
+        unbound_inputs = _rewritten_graph(meta_graph_def.graph_def, source, request, scope, exclude)
         if request.unbound_inputs_col_name:
             # TensorFlow clears and refills this collection of the graph itself;
             # here the change stays local to this export.
@@ -160,19 +137,18 @@ def build(request: Request) -> Built:
 
     _check_variables_scope(collections, scope, exclude)
 
-    meta_graph_def = MetaGraphDef()
     info = meta_graph_def.meta_info_def
     if request.meta_info_def is not None:
         info.CopyFrom(request.meta_info_def)
     info.tensorflow_version = request.registry.tensorflow_version
     info.tensorflow_git_version = request.registry.tensorflow_git_version
 
-    if graph_def is None:
+    if rewriting:
+        pass
+    elif graph_def is None:
         _graph_with_shapes(snapshot, meta_graph_def.graph_def)
     else:
-        # protobuf cannot copy a message of 2 GiB or more; refuse it first.
-        _check_size(graph_def)
-        meta_graph_def.graph_def.MergeFrom(graph_def)
+        meta_graph_def.graph_def.CopyFrom(graph_def)
 
     if not info.stripped_op_list.op:
         unregistered = _fill_stripped_op_list(meta_graph_def, request.registry)
@@ -218,6 +194,104 @@ def build(request: Request) -> Built:
     return Built(meta_graph_def, diagnostics)
 
 
+def _rewritten_graph(
+    out: GraphDef, source: GraphDef, request: Request, scope: Scope, exclude: frozenset[str]
+) -> list[str]:
+    """The rewriting path (spec EXP-GRAPH-5 to EXP-GRAPH-8) into ``out``; returns
+    the unbound inputs.
+
+    The source graph is copied once, whole, and each kept node is then rewritten
+    in place: a node no rule touches is never rebuilt, and a large constant is
+    never copied twice.
+    """
+    snapshot = request.snapshot
+    from_snapshot = request.graph_def is None
+    out.CopyFrom(source)
+    if len(UnknownFieldSet(out)):
+        # A new GraphDef in TensorFlow: none of the source's own unknown fields.
+        _drop_unknown_fields(out)
+    # Only nodes, versions and the library are carried over.
+    out.ClearField("version")
+    out.ClearField("debug_info")
+    out.versions.SetInParent()
+    if from_snapshot:
+        library = (
+            snapshot.registered_library
+            if snapshot.HasField("registered_library")
+            else snapshot.graph_def.library
+        )
+        out.ClearField("library")
+        # Function by function, as Graph._copy_functions_to_graph_def does: a
+        # graph without functions gets no library field at all.
+        if library.function:
+            out.library.function.extend(library.function)
+        if library.gradient:
+            out.library.gradient.extend(library.gradient)
+    else:
+        out.library.SetInParent()
+
+    unbound_inputs: list[str] = []
+    operation_inputs = snapshot.operation_inputs if from_snapshot else None
+    contains = scope.contains if scope else None
+    clear_devices = request.clear_devices
+    dropped: list[int] = []
+    for index, node in enumerate(out.node):
+        name = node.name
+        if (exclude and name in exclude) or (
+            contains is not None and not (name.startswith(UNBOUND_INPUT_PREFIX) or contains(name))
+        ):
+            dropped.append(index)
+            continue
+        if operation_inputs:
+            recorded = operation_inputs.get(name)
+            if recorded is not None:
+                node.input[:] = recorded.input
+        rewrite_node(node, scope, unbound_inputs, clear_devices)
+        if from_snapshot:
+            _add_output_shapes(node, name, snapshot, strict=True)
+    _delete(out.node, dropped)
+    return unbound_inputs
+
+
+def _drop_unknown_fields(graph: GraphDef) -> None:
+    fresh = GraphDef()
+    for descriptor, value in graph.ListFields():
+        if descriptor.name == "node":
+            # Rare (only unknown fields at the top level lead here), so the
+            # copy node by node is affordable.
+            fresh.node.extend(value)
+        else:
+            getattr(fresh, descriptor.name).CopyFrom(value)
+    graph.CopyFrom(fresh)
+
+
+# Beyond this many separate runs of deleted nodes, one reordering pass beats
+# deleting run after run (each deletion moves the tail of the list).
+_MAX_DELETED_RUNS = 64
+
+
+def _delete(nodes: Any, indices: list[int]) -> None:
+    """Removes the nodes at ``indices`` (ascending) without copying the others."""
+    if not indices:
+        return
+    runs: list[tuple[int, int]] = []
+    for index in indices:
+        if runs and runs[-1][1] == index:
+            runs[-1] = (runs[-1][0], index + 1)
+        else:
+            runs.append((index, index + 1))
+    if len(runs) <= _MAX_DELETED_RUNS:
+        for start, stop in reversed(runs):
+            del nodes[start:stop]
+        return
+    doomed = set(indices)
+    flags = iter([index in doomed for index in range(len(nodes))])
+    # A stable sort on the flags moves the doomed nodes to the end, in one pass
+    # over the container's pointers; the sort calls the key in list order.
+    nodes.sort(key=lambda _: next(flags))
+    del nodes[len(nodes) - len(indices) :]
+
+
 def _add_output_shapes(node: NodeDef, name: str, snapshot: GraphSnapshot, strict: bool) -> None:
     shapes = snapshot.output_shapes.get(name)
     if shapes is None or not shapes.shape:
@@ -228,19 +302,6 @@ def _add_output_shapes(node: NodeDef, name: str, snapshot: GraphSnapshot, strict
             "graph", f"node {name!r} already has an _output_shapes attribute"
         )
     node.attr["_output_shapes"].list.shape.extend(shapes.shape)
-
-
-def _with_operation_inputs(node: NodeDef, inputs: Sequence[str]) -> NodeDef:
-    copy = NodeDef()
-    copy.CopyFrom(node)
-    copy.input[:] = inputs
-    return copy
-
-
-def _check_size(message: Message) -> None:
-    size = byte_size(message)
-    if size >= GRAPH_SIZE_LIMIT:
-        raise GraphTooLargeError(size)
 
 
 def byte_size(message: Message) -> int:
@@ -292,7 +353,6 @@ def _varint_size(value: int) -> int:
 def _graph_with_shapes(snapshot: GraphSnapshot, out: GraphDef) -> None:
     """``Graph.as_graph_def(add_shapes=True)``: shapes on every node with outputs
     (spec EXP-GRAPH-4)."""
-    _check_size(snapshot.graph_def)
     out.CopyFrom(snapshot.graph_def)
     for node in out.node:
         _add_output_shapes(node, node.name, snapshot, strict=False)
@@ -355,8 +415,14 @@ def _fill_stripped_op_list(meta_graph_def: MetaGraphDef, registry: OpRegistry) -
             # TensorFlow's output as in this one.
             mark(node.attr["f"].func.name)
 
-    for node in graph_def.node:
-        visit(node)
+    # The graph's own nodes in bulk; only call nodes need a second look.
+    top_level = {node.op for node in graph_def.node}
+    for op in top_level:
+        mark(op)
+    if not top_level.isdisjoint(_CALL_OPS):
+        for node in graph_def.node:
+            if node.op in _CALL_OPS:
+                visit(node)
     while pending:
         for node in pending.pop().node_def:
             visit(node)
@@ -375,26 +441,35 @@ def _fill_stripped_op_list(meta_graph_def: MetaGraphDef, registry: OpRegistry) -
 def _strip_default_attrs(meta_graph_def: MetaGraphDef, registry: OpRegistry) -> None:
     graph_def = meta_graph_def.graph_def
     functions = {function.signature.name for function in graph_def.library.function}
+    # Per op, its attributes that have a default: looked up once per export.
+    defaults_by_op: dict[str, dict[str, AttrValue]] = {}
+
+    def defaults_of(op: str) -> dict[str, AttrValue]:
+        defaults = defaults_by_op.get(op)
+        if defaults is None:
+            defaults = {}
+            op_def = None if op in functions else registry.get(op)
+            seen: set[str] = set()
+            for attr_def in op_def.attr if op_def is not None else ():
+                # The first definition of a name is the one TensorFlow consults.
+                if attr_def.name not in seen and attr_def.HasField("default_value"):
+                    defaults[attr_def.name] = attr_def.default_value
+                seen.add(attr_def.name)
+            defaults_by_op[op] = defaults
+        return defaults
 
     def strip(node: NodeDef) -> None:
-        if node.op in functions:
+        defaults = defaults_of(node.op)
+        if not defaults:
             return
-        op_def = registry.get(node.op)
-        if op_def is None:
-            return
-        defaults: dict[str, OpDef.AttrDef] = {}
-        for attr_def in op_def.attr:
-            # The first definition of a name is the one TensorFlow consults.
-            defaults.setdefault(attr_def.name, attr_def)
+        attr = node.attr
         doomed = [
             name
-            for name, value in node.attr.items()
-            if name in defaults
-            and defaults[name].HasField("default_value")
-            and attr_values_equal(value, defaults[name].default_value)
+            for name, default in defaults.items()
+            if name in attr and attr_values_equal(attr[name], default)
         ]
         for name in doomed:
-            del node.attr[name]
+            del attr[name]
 
     for node in graph_def.node:
         strip(node)

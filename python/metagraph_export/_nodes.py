@@ -29,51 +29,59 @@ SAVE_AND_RESTORE_OPS = frozenset(
 
 
 def rewrite_node(
-    source: NodeDef, scope: Scope, unbound_inputs: list[str], clear_devices: bool
-) -> NodeDef:
-    """TensorFlow's ``meta_graph._node_def``: a scoped copy of one node (spec EXP-SCOPE-8)."""
-    node = NodeDef()
-    node.CopyFrom(source)
-    for index, name in enumerate(source.input):
-        if scope and not name.lstrip("^").startswith(scope.text or ""):
-            node.input[index] = mark_unbound(name)
-            unbound_inputs.append(node.input[index])
-        else:
-            node.input[index] = scope.strip(name)
-    node.name = scope.strip(source.name)
-    if "_class" in source.attr:
+    node: NodeDef, scope: Scope, unbound_inputs: list[str], clear_devices: bool
+) -> None:
+    """TensorFlow's ``meta_graph._node_def`` applied in place to the exporter's own
+    copy of a node (spec EXP-SCOPE-8); fields no rule touches are left as they are."""
+    source_name = node.name
+    if scope:
+        inputs = node.input
+        if inputs:
+            prefix = scope.text or ""
+            rewritten = []
+            for name in inputs:
+                if name.lstrip("^").startswith(prefix):
+                    rewritten.append(scope.strip(name))
+                else:
+                    unbound = mark_unbound(name)
+                    unbound_inputs.append(unbound)
+                    rewritten.append(unbound)
+            inputs[:] = rewritten
+        node.name = scope.strip(source_name)
+    attr = node.attr
+    if "_class" in attr:
         locations: list[bytes] = []
-        for entry in source.attr["_class"].list.s:
+        for entry in attr["_class"].list.s:
             if not scope:
                 locations.append(entry)
                 continue
-            text = _text(entry, source.name, "_class")
+            text = _text(entry, source_name, "_class")
             parts = text.split("@")
             if len(parts) < 2:
                 raise InvalidArgumentError(
                     "graph",
-                    f"node {source.name!r}: _class entry {text!r} has no '@', "
+                    f"node {source_name!r}: _class entry {text!r} has no '@', "
                     "so it cannot be tested against export_scope",
                 )
             if parts[1].startswith(scope.text or ""):
                 locations.append(scope.strip(text).encode("utf-8"))
-        node.attr["_class"].CopyFrom(AttrValue(list=AttrValue.ListValue(s=locations)))
-    if source.op in _ENTER_OPS and "frame_name" in source.attr:
-        frame_name = source.attr["frame_name"].s
+        # Rebuilt as a list of strings alone, as TensorFlow does.
+        attr["_class"].CopyFrom(AttrValue(list=AttrValue.ListValue(s=locations)))
+    if node.op in _ENTER_OPS and "frame_name" in attr:
+        frame_name = attr["frame_name"].s
         if scope:
-            frame = _text(frame_name, source.name, "frame_name")
+            frame = _text(frame_name, source_name, "frame_name")
             if not frame.startswith(scope.text or ""):
                 # TensorFlow fails here, on a variable it never assigned.
                 raise InvalidArgumentError(
                     "export_scope",
-                    f"node {source.name!r} is in the scope but its frame_name {frame!r} is not",
+                    f"node {source_name!r} is in the scope but its frame_name {frame!r} is not",
                 )
             frame_name = scope.strip(frame).encode("utf-8")
         # Rebuilt as a plain string value, as TensorFlow does.
-        node.attr["frame_name"].CopyFrom(AttrValue(s=frame_name))
-    if clear_devices:
+        attr["frame_name"].CopyFrom(AttrValue(s=frame_name))
+    if clear_devices and node.device:
         node.device = ""
-    return node
 
 
 def _text(value: bytes, node: str, attr: str) -> str:
@@ -113,11 +121,16 @@ def extraneous_saver_nodes(graph_def: GraphDef, saver_def: SaverDef | None) -> f
     """The nodes in the name scopes of save/restore ops that ``saver_def`` does not use
     (spec EXP-SAVERS-4)."""
     nodes: dict[str, str] = {}
+    inputs: list[str] = []
     for node in graph_def.node:
-        for name in node.input:
-            # TensorFlow parses every input here and fails on malformed ones.
-            op_name(name, f"graph: input of node {node.name!r}")
         nodes[node.name] = node.op
+        inputs.extend(node.input)
+    # TensorFlow parses every input here and fails on a malformed one: find it
+    # only when there is one.
+    if not all(name and name.count(":") < 2 for name in inputs):
+        for node in graph_def.node:
+            for name in node.input:
+                op_name(name, f"graph: input of node {node.name!r}")
     retained: set[str | None] = {None}
     if saver_def is not None:
         save_op = op_name(saver_def.save_tensor_name, "saver_def.save_tensor_name")
@@ -128,5 +141,7 @@ def extraneous_saver_nodes(graph_def: GraphDef, saver_def: SaverDef | None) -> f
         }
     saver_nodes = {name for name, op in nodes.items() if op in SAVE_AND_RESTORE_OPS}
     scopes = {name_scope_of(name, "graph") for name in saver_nodes} - saver_nodes
-    extraneous = {scope + "/" for scope in scopes} - retained
-    return frozenset(name for name in nodes if any(name.startswith(scope) for scope in extraneous))
+    extraneous = tuple({scope + "/" for scope in scopes} - retained)
+    if not extraneous:
+        return frozenset()
+    return frozenset(name for name in nodes if name.startswith(extraneous))

@@ -15,6 +15,8 @@ from .errors import InvalidArgumentError
 
 UNBOUND_INPUT_PREFIX = "$unbound_inputs_"
 
+# Characters with a meaning in a regular expression (Python's re, no flags).
+_REGEX_SPECIAL = frozenset(".^$*+?{}[]\\|()")
 _UNBOUND_PATTERN = re.compile(r"([\^]|^)(.*)")
 _PREPEND_PATTERN = re.compile(r"([\^]|loc:@|^)(.*)")
 
@@ -27,11 +29,20 @@ class Scope:
     same moments.
     """
 
-    __slots__ = ("_strip_pattern", "text")
+    __slots__ = ("_control_prefix", "_literal_prefix", "_loc_literal", "_strip_pattern", "text")
 
     def __init__(self, text: str | None) -> None:
         self.text = text
         self._strip_pattern: re.Pattern[str] | None = None
+        # The scope without its trailing "/", when it is a pattern that only
+        # matches itself: then the common names strip without the regex.
+        scope = text[:-1] if text and text.endswith("/") else text
+        literal = scope if scope and not _REGEX_SPECIAL.intersection(scope) else None
+        self._literal_prefix = None if literal is None else literal + "/"
+        self._control_prefix = None if literal is None else "^" + literal + "/"
+        # Only such a scope can take a name that starts with "loc:@", which the
+        # pattern treats apart.
+        self._loc_literal = literal is not None and literal.startswith("loc:@")
 
     def __bool__(self) -> bool:
         return bool(self.text)
@@ -45,6 +56,15 @@ class Scope:
         """TensorFlow's ``ops.strip_name_scope`` (spec EXP-SCOPE-3, EXP-SCOPE-5)."""
         if not self.text:
             return name
+        prefix = self._literal_prefix
+        if prefix is not None:
+            # What the pattern does to "<scope>/..." and "^<scope>/...": the
+            # leftmost match starts at 0, and takes every "/" after the scope.
+            if name.startswith(prefix):
+                if not self._loc_literal:
+                    return name[len(prefix) :].lstrip("/")
+            elif name.startswith(self._control_prefix):  # type: ignore[arg-type]
+                return "^" + name[len(prefix) + 1 :].lstrip("/")
         if self._strip_pattern is None:
             scope = self.text[:-1] if self.text.endswith("/") else self.text
             self._strip_pattern = _compile(r"([\^]|loc:@|^)" + scope + r"[\/]+(.*)")
