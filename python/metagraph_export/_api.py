@@ -92,7 +92,7 @@ def export(
         registry = registry.with_ops(extra_ops)
 
     graph_def_message = None if graph_def is None else as_message(graph_def, GraphDef, "graph_def")
-    snapshot = _snapshot(graph)
+    snapshot = _snapshot(graph, stack_traces=save_debug_info and path is not None)
     if snapshot is None:
         if graph_def_message is None:
             raise InvalidArgumentError(
@@ -192,7 +192,8 @@ def _collection_list(value: object) -> list[str] | None:
     return keys
 
 
-def _snapshot(graph: object) -> GraphSnapshot | None:
+def _snapshot(graph: object, *, stack_traces: bool) -> GraphSnapshot | None:
+    """``graph`` as a snapshot; ``stack_traces`` says whether the export reads them."""
     if graph is None:
         return None
     if full_name(graph) == GraphSnapshot.DESCRIPTOR.full_name:
@@ -201,7 +202,7 @@ def _snapshot(graph: object) -> GraphSnapshot | None:
     if module.startswith("tensorflow") and hasattr(graph, "as_graph_def"):
         from ._tf_adapter import snapshot_from_graph
 
-        return snapshot_from_graph(graph)
+        return snapshot_from_graph(graph, stack_traces=stack_traces)
     raise ArgumentTypeError.expected("graph", "a GraphSnapshot or a tf.Graph", graph)
 
 

@@ -16,6 +16,7 @@ from google.protobuf import message as _message
 
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .snapshot.v1.snapshot_pb2 import Collection, CollectionItem, GraphSnapshot, StackTrace
+from .tf.tensor_shape_pb2 import TensorShapeProto
 
 __all__ = ["snapshot_from_graph"]
 
@@ -31,8 +32,11 @@ def _tf(module: str) -> Any:
     return importlib.import_module(module)
 
 
-def snapshot_from_graph(graph: Any) -> GraphSnapshot:
-    """Everything ``export_meta_graph`` reads from ``graph``, as a message."""
+def snapshot_from_graph(graph: Any, *, stack_traces: bool = True) -> GraphSnapshot:
+    """Everything ``export_meta_graph`` reads from ``graph``, as a message.
+
+    Stack traces are only read by ``save_debug_info`` and are by far the
+    costliest part to capture: ``stack_traces=False`` leaves them out."""
     ops = _tf("tensorflow.python.framework.ops")
 
     if not isinstance(graph, ops.Graph):
@@ -41,26 +45,49 @@ def snapshot_from_graph(graph: Any) -> GraphSnapshot:
     # export_meta_graph refuses to run eagerly, and ResourceVariable.to_proto
     # raises when it does: read the graph in graph mode, as its default graph.
     with graph.as_default():
-        return _capture(graph)
+        return _capture(graph, stack_traces)
 
 
-def _capture(graph: Any) -> GraphSnapshot:
+def _capture(graph: Any, stack_traces: bool) -> GraphSnapshot:
     snapshot = GraphSnapshot()
     graph_def = graph.as_graph_def()
     _copy(snapshot.graph_def, graph_def)
 
     operations = graph.get_operations()
-    for op in operations:
-        if op.outputs:
-            shapes = snapshot.output_shapes[op.name].shape
-            for output in op.outputs:
-                _copy(shapes.add(), output.get_shape().as_proto())
-
+    _capture_output_shapes(snapshot, operations)
     _capture_operation_inputs(snapshot, graph_def, operations)
     _capture_libraries(snapshot, graph, graph_def.library)
     _capture_collections(snapshot, graph)
-    _capture_stack_traces(snapshot, operations)
+    if stack_traces:
+        _capture_stack_traces(snapshot, operations)
     return snapshot
+
+
+def _capture_output_shapes(snapshot: GraphSnapshot, operations: list[Any]) -> None:
+    """Each operation's output shapes, as ``TensorShape.as_proto`` writes them;
+    a graph has few distinct shapes, so each is built once."""
+    built: dict[tuple[int | None, ...] | None, TensorShapeProto] = {}
+    for op in operations:
+        outputs = op.outputs
+        if not outputs:
+            continue
+        protos = []
+        for output in outputs:
+            shape = output.shape
+            key = None if shape.rank is None else tuple(shape.as_list())
+            proto = built.get(key)
+            if proto is None:
+                proto = built[key] = _shape_proto(key)
+            protos.append(proto)
+        snapshot.output_shapes[op.name].shape.extend(protos)
+
+
+def _shape_proto(dims: tuple[int | None, ...] | None) -> TensorShapeProto:
+    if dims is None:
+        return TensorShapeProto(unknown_rank=True)
+    return TensorShapeProto(
+        dim=[TensorShapeProto.Dim(size=-1 if size is None else size) for size in dims]
+    )
 
 
 def _copy(target: _message.Message, source: Any) -> None:
@@ -103,10 +130,12 @@ def _capture_libraries(snapshot: GraphSnapshot, graph: Any, library: Any) -> Non
     graph_pb2 = _tf("tensorflow.core.framework.graph_pb2")
 
     # as_graph_def(add_shapes=True) adds _input_shapes and _output_shapes to the
-    # bodies of functions that have a Python FuncGraph.
-    with_shapes = graph.as_graph_def(add_shapes=True).library
-    if with_shapes != library:
-        _copy(snapshot.library_with_shapes, with_shapes)
+    # bodies of functions that have a Python FuncGraph; without functions it
+    # has nothing to add, and it costs as much as an export.
+    if library.function:
+        with_shapes = graph.as_graph_def(add_shapes=True).library
+        if with_shapes != library:
+            _copy(snapshot.library_with_shapes, with_shapes)
 
     # The Python function table, in registration order; the node-rewriting
     # export path copies functions from it instead of from the C++ graph.

@@ -347,7 +347,7 @@ def export_arguments(
     keys = _collection_list(collection_list)
     if keys is not None:
         arguments.collection_list.CopyFrom(CollectionList(keys=keys))
-    snapshot = _snapshot(graph)
+    snapshot = _snapshot(graph, stack_traces=save_debug_info)
     if snapshot is not None:
         arguments.graph.CopyFrom(snapshot)
     if export_scope is not None:
