@@ -702,7 +702,7 @@ def test_cancelled_call_writes_nothing(
 ) -> None:
     """Cancelled mid-export: the export stops, and writes nothing."""
     caplog.set_level(logging.INFO, logger="metagraph_export_grpc")
-    snapshot = many_nodes_graph(500_000)
+    snapshot = many_nodes_graph(400_000)
     request = ExportRequest(
         arguments=ExportArguments(graph=snapshot, filename="cancelled.meta", clear_devices=True)
     )

@@ -52,12 +52,16 @@ def constants_graph(count: int, size: int) -> GraphSnapshot:
 
 
 def many_nodes_graph(count: int) -> GraphSnapshot:
-    """``count`` small nodes: slow to export (about 10 µs of Python per node)."""
+    """``count`` small nodes in a chain of control inputs, each with an output
+    shape: the costliest graph per node for the exporter's Python code."""
     snapshot = GraphSnapshot()
     snapshot.graph_def.versions.producer = 2107
     nodes = snapshot.graph_def.node
+    shapes = snapshot.output_shapes
     for index in range(count):
-        nodes.add(name=f"n{index}", op="NoOp", device="/cpu:0")
+        name = f"n{index}"
+        nodes.add(name=name, op="NoOp", device="/cpu:0", input=[f"^n{index - 1}"] if index else [])
+        shapes[name].shape.add().dim.add(size=index % 7)
     return snapshot
 
 
