@@ -9,7 +9,7 @@ from typing import Any
 
 from . import _debug_info
 from ._codec import as_message, encode, full_name
-from ._exporter import Built, Diagnostic, Request, build
+from ._exporter import Built, Diagnostic, Request, build, checked_encoding
 from ._files import debug_file_name, write_files
 from ._registry import OpRegistry, custom_op_defs, default_registry
 from .errors import ArgumentTypeError, InvalidArgumentError
@@ -209,11 +209,16 @@ def _snapshot(graph: object, *, stack_traces: bool) -> GraphSnapshot | None:
 def _finish(
     built: Built, request: Request, path: str | None, as_text: bool, save_debug_info: bool
 ) -> ExportResult:
+    encoded = checked_encoding(built.meta_graph_def, binary=path is not None and not as_text)
     diagnostics = list(built.diagnostics)
+    for diagnostic in diagnostics:
+        diagnostic.log()
     debug_info = None
     files: list[tuple[str, bytes]] = []
     if path is not None:
-        files.append((path, encode(built.meta_graph_def, as_text)))
+        if encoded is None:
+            encoded = encode(built.meta_graph_def, as_text)
+        files.append((path, encoded))
         if save_debug_info:
             debug_info = _debug_info.build(
                 built.meta_graph_def, request.snapshot, request.export_scope

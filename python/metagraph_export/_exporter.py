@@ -186,12 +186,26 @@ def build(request: Request) -> Built:
                 )
             )
 
-    size = byte_size(meta_graph_def)
+    return Built(meta_graph_def, diagnostics)
+
+
+def checked_encoding(meta_graph_def: MetaGraphDef, binary: bool) -> bytes | None:
+    """Refuses a meta graph of 2 GiB or more (spec EXP-LIMIT-1). With ``binary``,
+    measures it by encoding it, which costs what measuring does, and returns
+    the encoding for the file."""
+    if not binary:
+        size = byte_size(meta_graph_def)
+    else:
+        try:
+            encoded = meta_graph_def.SerializeToString(deterministic=True)
+        except EncodeError:
+            raise GraphTooLargeError(summed_size(meta_graph_def)) from None
+        if len(encoded) < GRAPH_SIZE_LIMIT:
+            return encoded
+        size = len(encoded)
     if size >= GRAPH_SIZE_LIMIT:
         raise GraphTooLargeError(size)
-    for diagnostic in diagnostics:
-        diagnostic.log()
-    return Built(meta_graph_def, diagnostics)
+    return None
 
 
 def _rewritten_graph(
