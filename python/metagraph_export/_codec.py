@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import TypeVar
 
 from google.protobuf import message as _message
@@ -68,8 +69,10 @@ def encode(message: _message.Message, as_text: bool) -> bytes:
     return message.SerializeToString(deterministic=True)
 
 
-def has_unknown_fields(message: _message.Message) -> bool:
-    """Whether any message in the tree carries fields its schema does not know."""
+def has_unknown_fields(message: _message.Message, sample: int | None = None) -> bool:
+    """Whether any message in the tree carries fields its schema does not know;
+    with ``sample``, only the first ``sample`` items of each repeated field and
+    map are looked at, which bounds the cost on a graph of any size."""
     from google.protobuf import unknown_fields
 
     if len(unknown_fields.UnknownFieldSet(message)):
@@ -80,11 +83,12 @@ def has_unknown_fields(message: _message.Message) -> bool:
             continue
         if message_type.GetOptions().map_entry:
             if message_type.fields_by_name["value"].type == descriptor.TYPE_MESSAGE:
-                if any(has_unknown_fields(item) for item in value.values()):
+                items = itertools.islice(value.values(), sample)
+                if any(has_unknown_fields(item, sample) for item in items):
                     return True
         elif descriptor.is_repeated:
-            if any(has_unknown_fields(item) for item in value):
+            if any(has_unknown_fields(item, sample) for item in itertools.islice(value, sample)):
                 return True
-        elif has_unknown_fields(value):
+        elif has_unknown_fields(value, sample):
             return True
     return False
