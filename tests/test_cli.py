@@ -218,6 +218,38 @@ def test_every_option_reaches_the_export(
     assert sorted(os.listdir(tmp_path / "out")) == ["model.meta"]
 
 
+@pytest.mark.parametrize("source", ["graph.pb", "graph.pbtxt"])
+@pytest.mark.parametrize(
+    ("flags", "kwargs"),
+    [
+        ([], {}),
+        (["--as-text"], {"as_text": True}),
+        (["--export-scope", "s"], {"export_scope": "s"}),
+        (
+            ["--clear-devices", "--strip-default-attrs"],
+            {"clear_devices": True, "strip_default_attrs": True},
+        ),
+        (
+            ["--clear-extraneous-savers", "--saver-def", "saver.pbtxt"],
+            {"clear_extraneous_savers": True, "saver_def": _saver_def()},
+        ),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_a_graph_def_input_exports_as_through_the_api(
+    tmp_path: Path, files: dict[str, Path], source: str, flags: list[str], kwargs: dict[str, Any]
+) -> None:
+    """The command builds the export in its own parse of the input file; the
+    result is the API's export of the same GraphDef."""
+    result = run("export", files[source], "-o", "out/model.meta", *flags, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    graph_def = GraphDef()
+    graph_def.CopyFrom(_snapshot().graph_def)
+    expected = tmp_path / "expected.meta"
+    metagraph_export.export(filename=str(expected), graph_def=graph_def, **kwargs)
+    assert (tmp_path / "out" / "model.meta").read_bytes() == expected.read_bytes()
+
+
 @pytest.mark.parametrize("as_text", [False, True])
 def test_save_debug_info_writes_the_debug_file(
     tmp_path: Path, files: dict[str, Path], as_text: bool

@@ -34,6 +34,12 @@ def as_message(value: object, cls: type[M], argument: str) -> M:
 def parse_message(data: bytes, cls: type[M], source: str, fmt: str = "auto") -> M:
     """Parses binary or text format. ``fmt`` is "binary", "text" or "auto";
     "auto" takes text when the data is UTF-8 and parses as text, else binary."""
+    return parse_into(data, cls(), source, fmt)
+
+
+def parse_into(data: bytes, message: M, source: str, fmt: str = "auto") -> M:
+    """:func:`parse_message` into an existing (empty) message, which may be a
+    field of another: a large input is then parsed where it is needed."""
     if fmt not in ("auto", "binary", "text"):
         raise ValueError(f"unknown format {fmt!r}")
     errors: list[str] = []
@@ -44,15 +50,18 @@ def parse_message(data: bytes, cls: type[M], source: str, fmt: str = "auto") -> 
             errors.append("text format: not UTF-8")
         else:
             try:
-                return from_text(text, cls())
+                return from_text(text, message)
             except text_format.ParseError as error:
                 errors.append(f"text format: {error}")
     if fmt in ("auto", "binary"):
         try:
-            return cls.FromString(data)
+            message.Clear()
+            message.ParseFromString(data)
+            return message
         except _message.DecodeError as error:
             errors.append(f"binary format: {error or 'truncated or malformed'}")
-    name = cls.DESCRIPTOR.full_name
+    message.Clear()
+    name = message.DESCRIPTOR.full_name
     raise DecodeError(source, f"not a valid {name} ({'; '.join(errors)})")
 
 

@@ -91,6 +91,10 @@ class Request:
     strip_default_attrs: bool
     unbound_inputs_col_name: str | None
     registry: OpRegistry
+    adopted: MetaGraphDef | None = None
+    """A message whose ``graph_def`` is ``graph_def`` and that no one else holds
+    (an input file parsed in place): the export is built in it, without a copy
+    of the graph."""
 
 
 @dataclass
@@ -119,7 +123,7 @@ def build(request: Request) -> Built:
 
     graph_def = request.graph_def
     exclude: frozenset[str] = frozenset()
-    meta_graph_def = MetaGraphDef()
+    meta_graph_def = request.adopted if request.adopted is not None else MetaGraphDef()
     rewriting = bool(scope or request.clear_extraneous_savers or request.clear_devices)
     if rewriting:
         source = graph_def if graph_def is not None else snapshot.graph_def
@@ -147,7 +151,7 @@ def build(request: Request) -> Built:
         pass
     elif graph_def is None:
         _graph_with_shapes(snapshot, meta_graph_def.graph_def)
-    else:
+    elif request.adopted is None:
         meta_graph_def.graph_def.CopyFrom(graph_def)
 
     if not info.stripped_op_list.op:
@@ -220,7 +224,8 @@ def _rewritten_graph(
     """
     snapshot = request.snapshot
     from_snapshot = request.graph_def is None
-    out.CopyFrom(source)
+    if request.adopted is None:
+        out.CopyFrom(source)
     if len(UnknownFieldSet(out)):
         # A new GraphDef in TensorFlow: none of the source's own unknown fields.
         _drop_unknown_fields(out)

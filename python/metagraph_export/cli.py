@@ -19,7 +19,7 @@ from typing import Any
 from google.protobuf import message as _message
 
 from . import _codec
-from ._api import export
+from ._api import _export
 from .errors import DecodeError, ExportError
 from .snapshot.v1.snapshot_pb2 import GraphSnapshot
 from .tf.graph_pb2 import GraphDef
@@ -193,31 +193,43 @@ def _read(path: str) -> bytes:
 def _load(path: str, kind: str, fmt: str, candidates: Sequence[str]) -> tuple[str, Any, int]:
     """Reads a file as one of ``candidates``; returns the type, the message and the
     size in bytes. "auto" takes a type that parses without unknown fields; where
-    several do, the one that reads the most fields into its schema."""
+    several do, the one that reads the most fields into its schema.
+
+    A graph_def comes back as the ``graph_def`` of an otherwise empty
+    MetaGraphDef, parsed there so that an export can be built around it."""
     data = _read(path)
     if kind != "auto":
-        return kind, _codec.parse_message(data, _TYPES[kind], path, fmt), len(data)
+        return kind, _parse(data, kind, path, fmt), len(data)
     best: tuple[int, str, Any] | None = None
     reasons: list[str] = []
     for name in candidates:
         try:
-            parsed = _codec.parse_message(data, _TYPES[name], path, fmt)
+            parsed = _parse(data, name, path, fmt)
         except DecodeError as error:
             reasons.append(f"as {name}: {str(error).split(': ', 1)[-1]}")
             continue
-        if _codec.has_unknown_fields(parsed, _SAMPLE):
+        content = parsed.graph_def if name == "graph_def" else parsed
+        if _codec.has_unknown_fields(content, _SAMPLE):
             reasons.append(f"as {name}: fields unknown to {_TYPES[name].DESCRIPTOR.full_name}")
         else:
-            score = _field_count(parsed)
+            score = _field_count(content)
             if best is None or score > best[0]:
                 best = (score, name, parsed)
-        del parsed  # no more than the best parse is kept during the next one
+        del parsed, content  # no more than the best parse is kept during the next one
     if best is None:
         names = ", ".join(candidates)
         raise DecodeError(
             path, f"is none of {names} in binary or text format ({'; '.join(reasons)})"
         )
     return best[1], best[2], len(data)
+
+
+def _parse(data: bytes, kind: str, path: str, fmt: str) -> Any:
+    if kind == "graph_def":
+        holder = MetaGraphDef()
+        _codec.parse_into(data, holder.graph_def, path, fmt)
+        return holder
+    return _codec.parse_message(data, _TYPES[kind], path, fmt)
 
 
 # The type of a file is told from the first items of each repeated field: a
@@ -247,9 +259,11 @@ def _run_export(arguments: argparse.Namespace) -> int:
         arguments.input, arguments.input_type, arguments.input_format, ("snapshot", "graph_def")
     )
     graph = parsed if kind == "snapshot" else None
-    graph_def = parsed if kind == "graph_def" else None
+    adopted = parsed if kind == "graph_def" else None
     if arguments.graph_def:
-        graph_def = _codec.parse_message(_read(arguments.graph_def), GraphDef, arguments.graph_def)
+        adopted = _parse(_read(arguments.graph_def), "graph_def", arguments.graph_def, "auto")
+    graph_def = None if adopted is None else adopted.graph_def
+    del parsed  # the export takes the graph over
     meta_info_def = None
     if arguments.meta_info_def:
         meta_info_def = _codec.parse_message(
@@ -264,7 +278,7 @@ def _run_export(arguments: argparse.Namespace) -> int:
     collection_list: list[str] | None = arguments.collections
     if arguments.no_collections:
         collection_list = []
-    result = export(
+    result = _export(
         arguments.output,
         meta_info_def=meta_info_def,
         graph_def=graph_def,
@@ -281,6 +295,7 @@ def _run_export(arguments: argparse.Namespace) -> int:
         unbound_inputs_col_name=None
         if arguments.no_unbound_inputs_col
         else arguments.unbound_inputs_col_name,
+        adopted=adopted,
     )
     summary = _summary(result.meta_graph_def)
     summary["files"] = [{"path": path, "bytes": os.path.getsize(path)} for path in result.files]
@@ -317,9 +332,7 @@ def _run_inspect(arguments: argparse.Namespace) -> int:
             collection.key: f"{len(collection.items)} items" for collection in parsed.collections
         }
     else:
-        meta_graph_def = MetaGraphDef()
-        meta_graph_def.graph_def.CopyFrom(parsed)
-        summary = _summary(meta_graph_def)
+        summary = _summary(parsed)
     summary = {
         "file": arguments.file,
         "type": kind,
