@@ -1,9 +1,14 @@
 """The size measure behind the 2 GiB limit (spec EXP-LIMIT), checked against
-protobuf's own ByteSize on messages small enough for it."""
+protobuf's own ByteSize on messages small enough for it, and the encoding of
+large graphs node by node, checked against protobuf's own encoding."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import metagraph_export
 from google.protobuf import text_format
+from metagraph_export._codec import streamed_size, write_binary
 from metagraph_export._exporter import summed_size
 from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
@@ -37,3 +42,58 @@ def test_summed_size_equals_byte_size_for_every_field_kind() -> None:
     snapshot.collections.add(key="k").items.add(int64_value=3)
     assert summed_size(snapshot) == snapshot.ByteSize()
     assert summed_size(MetaGraphDef()) == 0
+
+
+def _large_meta_graph_def() -> MetaGraphDef:
+    """Every MetaGraphDef field before and after the graph, and a graph of a
+    few large constants: the kind of graph that is written node by node."""
+    meta_graph_def = text_format.Parse(
+        """
+        meta_info_def { tags: "serve" stripped_default_attrs: true }
+        graph_def {
+          node { name: "b" op: "NoOp" device: "/cpu:0" }
+          library { function { signature { name: "f" } } }
+          versions { producer: 2474 }
+        }
+        saver_def { filename_tensor_name: "save/Const:0" version: V2 }
+        collection_def { key: "z" value { int64_list { value: 1 } } }
+        collection_def { key: "a" value { bytes_list { value: "x" } } }
+        signature_def { key: "s" value { method_name: "m" } }
+        asset_file_def { filename: "vocab.txt" }
+        """,
+        MetaGraphDef(),
+    )
+    for index in range(4):
+        node = meta_graph_def.graph_def.node.add(name=f"c{index}", op="Const")
+        node.attr["value"].tensor.tensor_content = bytes([index]) * (17 << 20)
+        node.attr["dtype"].type = 4
+    return meta_graph_def
+
+
+def test_a_graph_written_node_by_node_is_protobufs_encoding(tmp_path: Path) -> None:
+    """EXP-ENC-1: the streamed file is byte for byte the deterministic encoding."""
+    meta_graph_def = _large_meta_graph_def()
+    sizes = streamed_size(meta_graph_def)
+    expected = meta_graph_def.SerializeToString(deterministic=True)
+    assert sizes == (len(expected), meta_graph_def.graph_def.ByteSize())
+    with open(tmp_path / "m.meta", "wb") as stream:
+        write_binary(meta_graph_def, sizes[1], stream)
+    assert (tmp_path / "m.meta").read_bytes() == expected
+
+
+def test_an_export_of_large_constants_writes_the_same_file(tmp_path: Path) -> None:
+    graph_def = _large_meta_graph_def().graph_def
+    returned = metagraph_export.export_meta_graph(
+        str(tmp_path / "m.meta"), graph_def=graph_def, clear_devices=True
+    )
+    written = (tmp_path / "m.meta").read_bytes()
+    assert written == returned.SerializeToString(deterministic=True)
+
+
+def test_small_graphs_and_unknown_fields_are_not_streamed() -> None:
+    meta_graph_def = _large_meta_graph_def()
+    assert streamed_size(MetaGraphDef()) is None
+    with_unknown = MetaGraphDef.FromString(
+        meta_graph_def.SerializeToString() + b"\xf8\x07\x01"  # field 127, varint 1
+    )
+    assert streamed_size(with_unknown) is None

@@ -259,11 +259,14 @@ def _control_unbound_exported(patch: Patch) -> None:
 def _temporary_file_left(patch: Patch) -> None:
     original = _original("_files", "write_files")
 
-    def write_files(files: Sequence[tuple[str, bytes]]) -> None:
+    def write_files(files: Sequence[tuple[str, Any]]) -> None:
         original(files)
         for path, content in files[:1]:
             with open(path + ".tmp", "wb") as stream:
-                stream.write(content)
+                if isinstance(content, bytes):
+                    stream.write(content)
+                else:
+                    content(stream)
 
     patch("_api", "write_files", write_files)
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from . import _debug_info
-from ._codec import as_message, encode, full_name
-from ._exporter import Built, Diagnostic, Request, build, checked_encoding
-from ._files import debug_file_name, write_files
+from ._codec import as_message, encode, full_name, streamed_size, write_binary
+from ._exporter import (
+    GRAPH_SIZE_LIMIT,
+    Built,
+    Diagnostic,
+    Request,
+    build,
+    checked_encoding,
+)
+from ._files import Content, debug_file_name, write_files
 from ._registry import OpRegistry, custom_op_defs, default_registry
-from .errors import ArgumentTypeError, InvalidArgumentError
+from .errors import ArgumentTypeError, GraphTooLargeError, InvalidArgumentError
 from .snapshot.v1.snapshot_pb2 import GraphSnapshot
 from .tf.graph_debug_info_pb2 import GraphDebugInfo
 from .tf.graph_pb2 import GraphDef
@@ -248,19 +256,32 @@ def _snapshot(graph: object, *, stack_traces: bool) -> GraphSnapshot | None:
     raise ArgumentTypeError.expected("graph", "a GraphSnapshot or a tf.Graph", graph)
 
 
+def _checked_content(meta_graph_def: MetaGraphDef, binary: bool) -> Content | None:
+    """Refuses a meta graph of 2 GiB or more; with ``binary``, returns what to
+    write: the encoding, or for a graph of large nodes its encoder (which
+    never holds the whole encoding)."""
+    sizes = streamed_size(meta_graph_def) if binary else None
+    if sizes is None:
+        return checked_encoding(meta_graph_def, binary)
+    size, graph_size = sizes
+    if size >= GRAPH_SIZE_LIMIT:
+        raise GraphTooLargeError(size)
+    return functools.partial(write_binary, meta_graph_def, graph_size)
+
+
 def _finish(
     built: Built, request: Request, path: str | None, as_text: bool, save_debug_info: bool
 ) -> ExportResult:
-    encoded = checked_encoding(built.meta_graph_def, binary=path is not None and not as_text)
+    content = _checked_content(built.meta_graph_def, path is not None and not as_text)
     diagnostics = list(built.diagnostics)
     for diagnostic in diagnostics:
         diagnostic.log()
     debug_info = None
-    files: list[tuple[str, bytes]] = []
+    files: list[tuple[str, Content]] = []
     if path is not None:
-        if encoded is None:
-            encoded = encode(built.meta_graph_def, as_text)
-        files.append((path, encoded))
+        if content is None:
+            content = encode(built.meta_graph_def, as_text)
+        files.append((path, content))
         if save_debug_info:
             debug_info = _debug_info.build(
                 built.meta_graph_def, request.snapshot, request.export_scope

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from google.protobuf import message as _message
 from google.protobuf import text_format
 
 from ._pool import coerce, from_text, to_text
 from .errors import ArgumentTypeError, DecodeError
+from .tf.graph_pb2 import GraphDef
+from .tf.meta_graph_pb2 import MetaGraphDef
 
 M = TypeVar("M", bound=_message.Message)
 
@@ -101,3 +103,87 @@ def has_unknown_fields(message: _message.Message, sample: int | None = None) -> 
         elif has_unknown_fields(value, sample):
             return True
     return False
+
+
+# Encoding a large graph node by node keeps no more than one node's encoding
+# in memory, where encoding it whole holds the encoding twice (protobuf's
+# buffer and the bytes made from it). It needs the size first, which costs an
+# encoding, and a call per node: it is for graphs of few, large nodes (big
+# constants), where both are cheap.
+_STREAM_MAX_NODES = 1 << 14
+_STREAM_MIN_BYTES = 64 << 20
+_STREAM_MIN_NODE_BYTES = 1 << 10
+_GRAPH_DEF_TAG = b"\x12"  # MetaGraphDef.graph_def: field 2, length-delimited
+_NODE_TAG = b"\x0a"  # GraphDef.node: field 1, length-delimited
+
+
+def streamed_size(meta_graph_def: MetaGraphDef) -> tuple[int, int] | None:
+    """For a graph :func:`write_binary` suits, the sizes of the meta graph and
+    of its graph, measured node by node (protobuf's ByteSize encodes the whole
+    message into a growing buffer, which costs several times its size);
+    otherwise None.
+
+    Streaming writes exactly what SerializeToString(deterministic=True)
+    returns as long as the top-level messages carry no unknown fields, which
+    protobuf writes last in theirs."""
+    from google.protobuf import unknown_fields
+
+    graph = meta_graph_def.graph_def
+    nodes = len(graph.node)
+    if not 0 < nodes <= _STREAM_MAX_NODES:
+        return None
+    if len(unknown_fields.UnknownFieldSet(meta_graph_def)) or len(
+        unknown_fields.UnknownFieldSet(graph)
+    ):
+        return None
+    graph_size = _fields_except(graph, GraphDef(), "node").ByteSize()
+    for node in graph.node:
+        node_size = node.ByteSize()
+        graph_size += len(_NODE_TAG) + len(_varint(node_size)) + node_size
+    if graph_size < _STREAM_MIN_BYTES or graph_size // nodes < _STREAM_MIN_NODE_BYTES:
+        return None
+    rest = _fields_except(meta_graph_def, MetaGraphDef(), "graph_def").ByteSize()
+    return rest + len(_GRAPH_DEF_TAG) + len(_varint(graph_size)) + graph_size, graph_size
+
+
+def write_binary(meta_graph_def: MetaGraphDef, graph_size: int, stream: BinaryIO) -> None:
+    """Writes the deterministic binary encoding of ``meta_graph_def``, whose
+    ``graph_def`` encodes in ``graph_size`` bytes, with the graph's nodes
+    encoded one at a time. Fields come in field-number order, as protobuf
+    writes them."""
+    head = MetaGraphDef()
+    if meta_graph_def.HasField("meta_info_def"):
+        head.meta_info_def.CopyFrom(meta_graph_def.meta_info_def)
+    stream.write(head.SerializeToString(deterministic=True))
+    stream.write(_GRAPH_DEF_TAG + _varint(graph_size))
+    graph = meta_graph_def.graph_def
+    for node in graph.node:
+        encoded = node.SerializeToString(deterministic=True)
+        stream.write(_NODE_TAG + _varint(len(encoded)))
+        stream.write(encoded)
+        del encoded
+    stream.write(_fields_except(graph, GraphDef(), "node").SerializeToString(deterministic=True))
+    tail = _fields_except(meta_graph_def, MetaGraphDef(), "meta_info_def", "graph_def")
+    stream.write(tail.SerializeToString(deterministic=True))
+
+
+def _fields_except(source: M, target: M, *names: str) -> M:
+    for descriptor, value in source.ListFields():
+        if descriptor.name in names:
+            continue
+        if descriptor.message_type is None and not descriptor.is_repeated:
+            setattr(target, descriptor.name, value)
+        elif descriptor.message_type is not None and not descriptor.is_repeated:
+            getattr(target, descriptor.name).CopyFrom(value)
+        else:
+            getattr(target, descriptor.name).MergeFrom(value)
+    return target
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import BinaryIO
 
 from .errors import WriteError
+
+# A file's content: its bytes, or a function that writes them to a stream.
+Content = bytes | Callable[[BinaryIO], None]
 
 
 def debug_file_name(filename: str) -> str:
@@ -16,7 +20,7 @@ def debug_file_name(filename: str) -> str:
     return root + ".debug"
 
 
-def write_files(files: Sequence[tuple[str, bytes]]) -> None:
+def write_files(files: Sequence[tuple[str, Content]]) -> None:
     """Writes each (path, content) pair atomically, creating parent directories.
 
     Every file is first written in full to a temporary file beside its target;
@@ -38,7 +42,7 @@ def write_files(files: Sequence[tuple[str, bytes]]) -> None:
                 os.unlink(temporary)
 
 
-def _stage(path: str, content: bytes) -> str:
+def _stage(path: str, content: Content) -> str:
     directory = os.path.dirname(path) or "."
     try:
         os.makedirs(directory, exist_ok=True)
@@ -56,7 +60,10 @@ def _stage(path: str, content: bytes) -> str:
         raise WriteError(path, error.strerror or str(error)) from None
     try:
         with os.fdopen(descriptor, "wb") as stream:
-            stream.write(content)
+            if isinstance(content, bytes):
+                stream.write(content)
+            else:
+                content(stream)
             stream.flush()
             os.fsync(stream.fileno())
         # mkstemp creates 0600; give the file the mode an ordinary create would.
