@@ -55,6 +55,9 @@ class Settings:
     def rounds(self, case: Case) -> int:
         if case.source == TF_GRAPH and case.implementation == TENSORFLOW:
             return 1
+        if self.quick and case.option == "as_text":
+            # Text output is the slowest case by far; quick keeps CI near a minute.
+            return 1
         if case.size.by_bytes:
             return 3 if case.size.bytes <= 100 * 10**6 else 1
         if case.size.nodes <= 20_000:
