@@ -1,4 +1,4 @@
-"""Scope stripping: the shortcut for plain scopes agrees with TensorFlow's regex.
+"""Scope stripping and unbound marking: the shortcuts agree with TensorFlow's regexes.
 
 ``Scope.strip`` is ``ops.strip_name_scope``, a regular-expression substitution
 built from the unescaped scope. For a scope without regex characters it slices
@@ -12,7 +12,7 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from metagraph_export._scope import Scope
+from metagraph_export._scope import Scope, mark_unbound
 from metagraph_export.testing.profiles import settings_for
 
 
@@ -63,3 +63,10 @@ def test_strip_agrees_with_the_regex(case: tuple[str, str]) -> None:
 )
 def test_strip_examples(scope: str, name: str, stripped: str) -> None:
     assert Scope(scope).strip(name) == stripped == regex_strip(scope, name)
+
+
+@settings_for("fast")
+@given(st.text(alphabet=["^", "a", "/", "\n", "$", ":"], max_size=8))
+def test_mark_unbound_agrees_with_the_regex(name: str) -> None:
+    expected = re.sub(r"([\^]|^)(.*)", r"\1$unbound_inputs_\2", name)
+    assert mark_unbound(name) == expected

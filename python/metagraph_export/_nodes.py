@@ -34,7 +34,8 @@ def rewrite_node(
     """TensorFlow's ``meta_graph._node_def`` applied in place to the exporter's own
     copy of a node (spec EXP-SCOPE-8); fields no rule touches are left as they are."""
     source_name = node.name
-    if scope:
+    scoped = bool(scope.text)
+    if scoped:
         inputs = node.input
         if inputs:
             prefix = scope.text or ""
@@ -52,7 +53,7 @@ def rewrite_node(
     if "_class" in attr:
         locations: list[bytes] = []
         for entry in attr["_class"].list.s:
-            if not scope:
+            if not scoped:
                 locations.append(entry)
                 continue
             text = _text(entry, source_name, "_class")
@@ -69,7 +70,7 @@ def rewrite_node(
         attr["_class"].CopyFrom(AttrValue(list=AttrValue.ListValue(s=locations)))
     if node.op in _ENTER_OPS and "frame_name" in attr:
         frame_name = attr["frame_name"].s
-        if scope:
+        if scoped:
             frame = _text(frame_name, source_name, "frame_name")
             if not frame.startswith(scope.text or ""):
                 # TensorFlow fails here, on a variable it never assigned.

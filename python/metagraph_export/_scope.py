@@ -90,7 +90,12 @@ class Scope:
 
 def mark_unbound(name: str) -> str:
     """Prefix an input that leaves the scope, after a leading "^" if any (spec EXP-SCOPE-10)."""
-    return _UNBOUND_PATTERN.sub(r"\1" + UNBOUND_INPUT_PREFIX + r"\2", name)
+    if "\n" in name:
+        # "." stops at a line break, and each line may start another match.
+        return _UNBOUND_PATTERN.sub(r"\1" + UNBOUND_INPUT_PREFIX + r"\2", name)
+    if name.startswith("^"):
+        return "^" + UNBOUND_INPUT_PREFIX + name[1:]
+    return UNBOUND_INPUT_PREFIX + name
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
