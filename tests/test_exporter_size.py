@@ -12,6 +12,7 @@ from metagraph_export._codec import streamed_size, write_binary
 from metagraph_export._exporter import summed_size
 from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
+from metagraph_export.tf.types_pb2 import DT_UINT8
 
 
 def test_summed_size_equals_byte_size_for_every_field_kind() -> None:
@@ -66,7 +67,7 @@ def _large_meta_graph_def() -> MetaGraphDef:
     for index in range(4):
         node = meta_graph_def.graph_def.node.add(name=f"c{index}", op="Const")
         node.attr["value"].tensor.tensor_content = bytes([index]) * (17 << 20)
-        node.attr["dtype"].type = 4
+        node.attr["dtype"].type = DT_UINT8
     return meta_graph_def
 
 

@@ -253,6 +253,11 @@ def _rewritten_graph(
     operation_inputs = snapshot.operation_inputs if from_snapshot else None
     contains = scope.contains if scope else None
     clear_devices = request.clear_devices
+    if not (exclude or contains or from_snapshot):
+        # Every node is kept as it is named: only the rewriting itself is left.
+        for node in out.node:
+            rewrite_node(node, scope, unbound_inputs, clear_devices)
+        return unbound_inputs
     dropped: list[int] = []
     for index, node in enumerate(out.node):
         name = node.name

@@ -33,8 +33,8 @@ def rewrite_node(
 ) -> None:
     """TensorFlow's ``meta_graph._node_def`` applied in place to the exporter's own
     copy of a node (spec EXP-SCOPE-8); fields no rule touches are left as they are."""
-    source_name = node.name
     scoped = bool(scope.text)
+    source_name = node.name if scoped else ""
     if scoped:
         inputs = node.input
         if inputs:
@@ -51,6 +51,7 @@ def rewrite_node(
         node.name = scope.strip(source_name)
     attr = node.attr
     if "_class" in attr:
+        source_name = source_name or node.name
         locations: list[bytes] = []
         for entry in attr["_class"].list.s:
             if not scoped:
@@ -69,6 +70,7 @@ def rewrite_node(
         # Rebuilt as a list of strings alone, as TensorFlow does.
         attr["_class"].CopyFrom(AttrValue(list=AttrValue.ListValue(s=locations)))
     if node.op in _ENTER_OPS and "frame_name" in attr:
+        source_name = source_name or node.name
         frame_name = attr["frame_name"].s
         if scoped:
             frame = _text(frame_name, source_name, "frame_name")
