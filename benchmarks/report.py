@@ -543,7 +543,7 @@ def render(results: Results, runs: list[dict[str, Any]]) -> str:
         "![time against node count](results.png)",
         "",
     ]
-    for size in results.sizes() + [s for s in results.sizes(TF_GRAPH) if s not in results.sizes()]:
+    for size in sorted({row.size for row in results.rows}, key=_size_order):
         shapes = SHAPES_BY_BYTES if parse_size(size).by_bytes else SHAPES_BY_NODES
         for shape in shapes:
             lines += table_for(results, shape, size)
@@ -599,6 +599,9 @@ def plot(results: Results, path: Path) -> None:
         x, y = series(BASELINE, "none", source=GRAPH_DEF)
         if x and source == GRAPH_DEF:
             axis.plot(x, y, "k^--", linewidth=2, label="baseline: parse + serialize")
+        x, y = series(OURS, "all", source="cli")
+        if x and source == GRAPH_DEF:
+            axis.plot(x, y, "D-.", color="dimgray", label="command line (a process): all")
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_title(f"{shape}" + (" from tf.Graph, clear_devices" if source == TF_GRAPH else ""))
