@@ -443,10 +443,14 @@ def _fill_stripped_op_list(meta_graph_def: MetaGraphDef, registry: OpRegistry) -
     top_level = {node.op for node in graph_def.node}
     for op in top_level:
         mark(op)
-    if not top_level.isdisjoint(_CALL_OPS):
+    call_ops = _CALL_OPS
+    if not top_level.isdisjoint(call_ops):
         for node in graph_def.node:
-            if node.op in _CALL_OPS:
-                visit(node)
+            if node.op in call_ops:
+                # The op is marked already; only the function it calls is left.
+                function = node.attr["f"].func.name
+                if function not in used:
+                    mark(function)
     while pending:
         for node in pending.pop().node_def:
             visit(node)
