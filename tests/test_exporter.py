@@ -1408,3 +1408,29 @@ def test_a_failed_export_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
     with pytest.raises(InvalidArgumentError):
         export(graph=snapshot, export_scope="a(")
     assert caplog.records == []
+
+
+@pytest.mark.parametrize("options", [{"clear_devices": True}, {"export_scope": "s"}])
+def test_rewriting_path_drops_the_graphs_own_unknown_fields_only(options: dict[str, Any]) -> None:
+    """EXP-GRAPH-5: the rewritten graph is a new GraphDef of nodes, versions and
+    library; a node keeps its unknown fields (implementation-defined, as in
+    TensorFlow's copies)."""
+    from google.protobuf.unknown_fields import UnknownFieldSet
+
+    graph_def = GraphDef(version=7)
+    graph_def.node.add(name="s/a", op="NoOp", device="/cpu:0")
+    graph_def.node.add(name="s/b", op="NoOp")
+    unknown_field = b"\xf8\x07\x01"  # field 127, varint 1
+    graph_def = GraphDef.FromString(graph_def.SerializeToString() + unknown_field)
+    graph_def.node[1].MergeFromString(unknown_field)
+    before = graph_def.SerializeToString(deterministic=True)
+
+    exported = metagraph_export.export_meta_graph(graph_def=graph_def, **options).graph_def
+    assert not len(UnknownFieldSet(exported))
+    assert len(UnknownFieldSet(exported.node[1])) == 1
+    assert exported.version == 0
+    assert exported.HasField("versions") and exported.HasField("library")
+    assert [node.name for node in exported.node] == (
+        ["a", "b"] if options.get("export_scope") else ["s/a", "s/b"]
+    )
+    assert graph_def.SerializeToString(deterministic=True) == before

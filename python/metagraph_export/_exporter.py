@@ -226,12 +226,12 @@ def _rewritten_graph(
     from_snapshot = request.graph_def is None
     if request.adopted is None:
         out.CopyFrom(source)
-    if len(UnknownFieldSet(out)):
-        # A new GraphDef in TensorFlow: none of the source's own unknown fields.
-        _drop_unknown_fields(out)
     # Only nodes, versions and the library are carried over.
     out.ClearField("version")
     out.ClearField("debug_info")
+    if len(UnknownFieldSet(out)):
+        # A new GraphDef in TensorFlow: none of the source's own unknown fields.
+        _drop_unknown_fields(out)
     out.versions.SetInParent()
     if from_snapshot:
         library = (
@@ -278,14 +278,15 @@ def _rewritten_graph(
 
 
 def _drop_unknown_fields(graph: GraphDef) -> None:
+    """Clears the unknown fields of ``graph`` itself, not those of its nodes."""
     fresh = GraphDef()
-    for descriptor, value in graph.ListFields():
-        if descriptor.name == "node":
-            # Rare (only unknown fields at the top level lead here), so the
-            # copy node by node is affordable.
-            fresh.node.extend(value)
-        else:
-            getattr(fresh, descriptor.name).CopyFrom(value)
+    if graph.HasField("versions"):
+        fresh.versions.CopyFrom(graph.versions)
+    if graph.HasField("library"):
+        fresh.library.CopyFrom(graph.library)
+    # Rare (unknown fields at the top level of a graph), so a copy node by
+    # node is affordable.
+    fresh.node.extend(graph.node)
     graph.CopyFrom(fresh)
 
 
