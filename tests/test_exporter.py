@@ -1434,3 +1434,18 @@ def test_rewriting_path_drops_the_graphs_own_unknown_fields_only(options: dict[s
         ["a", "b"] if options.get("export_scope") else ["s/a", "s/b"]
     )
     assert graph_def.SerializeToString(deterministic=True) == before
+
+
+def test_many_separate_runs_of_dropped_nodes_keep_the_order() -> None:
+    """EXP-GRAPH-5: nodes in source order, also when the dropped ones are
+    scattered (they are then removed in one reordering pass)."""
+    graph_def = GraphDef()
+    for index in range(300):
+        scope = "s" if index % 3 else "t"
+        graph_def.node.add(name=f"{scope}/n{index}", op="NoOp", input=[f"^t/n{index - 1}"])
+    exported = metagraph_export.export_meta_graph(graph_def=graph_def, export_scope="s")
+    kept = [index for index in range(300) if index % 3]
+    assert [node.name for node in exported.graph_def.node] == [f"n{index}" for index in kept]
+    assert [list(node.input) for node in exported.graph_def.node] == [
+        [f"^$unbound_inputs_t/n{index - 1}"] for index in kept
+    ]
