@@ -9,7 +9,7 @@ from pathlib import Path
 import metagraph_export
 from google.protobuf import text_format
 from metagraph_export._codec import streamed_size, write_binary
-from metagraph_export._exporter import summed_size
+from metagraph_export._sizes import map_size_by_entry, summed_size
 from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
 from metagraph_export.tf.types_pb2 import DT_UINT8
@@ -98,3 +98,18 @@ def test_small_graphs_and_unknown_fields_are_not_streamed() -> None:
         meta_graph_def.SerializeToString() + b"\xf8\x07\x01"  # field 127, varint 1
     )
     assert streamed_size(with_unknown) is None
+
+
+def test_map_sizes_entry_by_entry_equal_byte_size() -> None:
+    """The measure used when a map holds a value too large to encode."""
+    meta_graph_def = _large_meta_graph_def()
+    node = meta_graph_def.graph_def.node[1]
+    attr = node.DESCRIPTOR.fields_by_name["attr"]
+    node.attr["\u00e9t\u00e9"].s = b"x" * 300  # a non-ASCII key, a 2-byte length
+    holder = type(node)()
+    holder.attr.MergeFrom(node.attr)
+    assert map_size_by_entry(node, attr) == holder.ByteSize()
+    collections = meta_graph_def.DESCRIPTOR.fields_by_name["collection_def"]
+    collection_holder = MetaGraphDef()
+    collection_holder.collection_def.MergeFrom(meta_graph_def.collection_def)
+    assert map_size_by_entry(meta_graph_def, collections) == collection_holder.ByteSize()

@@ -9,6 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf import text_format
 
 from ._pool import coerce, from_text, to_text
+from ._sizes import byte_size
 from .errors import ArgumentTypeError, DecodeError
 from .tf.graph_pb2 import GraphDef
 from .tf.meta_graph_pb2 import MetaGraphDef
@@ -136,13 +137,13 @@ def streamed_size(meta_graph_def: MetaGraphDef) -> tuple[int, int] | None:
         unknown_fields.UnknownFieldSet(graph)
     ):
         return None
-    graph_size = _fields_except(graph, GraphDef(), "node").ByteSize()
+    graph_size = byte_size(_fields_except(graph, GraphDef(), "node"))
     for node in graph.node:
-        node_size = node.ByteSize()
+        node_size = byte_size(node)
         graph_size += len(_NODE_TAG) + len(_varint(node_size)) + node_size
     if graph_size < _STREAM_MIN_BYTES or graph_size // nodes < _STREAM_MIN_NODE_BYTES:
         return None
-    rest = _fields_except(meta_graph_def, MetaGraphDef(), "graph_def").ByteSize()
+    rest = byte_size(_fields_except(meta_graph_def, MetaGraphDef(), "graph_def"))
     return rest + len(_GRAPH_DEF_TAG) + len(_varint(graph_size)) + graph_size, graph_size
 
 

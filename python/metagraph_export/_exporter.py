@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf.message import EncodeError, Message
+from google.protobuf.message import EncodeError
 from google.protobuf.unknown_fields import UnknownFieldSet
 
 from ._attrs import attr_values_equal
@@ -24,6 +24,7 @@ from ._collections import SAVERS_KEY, add_collection, object_name, should_includ
 from ._nodes import extraneous_saver_nodes, rewrite_node
 from ._registry import OpRegistry
 from ._scope import UNBOUND_INPUT_PREFIX, Scope
+from ._sizes import byte_size, summed_size
 from .errors import GraphTooLargeError, InvalidArgumentError
 from .snapshot.v1.snapshot_pb2 import CollectionItem, GraphSnapshot
 from .tf.attr_value_pb2 import AttrValue
@@ -327,52 +328,6 @@ def _add_output_shapes(node: NodeDef, name: str, snapshot: GraphSnapshot, strict
             "graph", f"node {name!r} already has an _output_shapes attribute"
         )
     node.attr["_output_shapes"].list.shape.extend(shapes.shape)
-
-
-def byte_size(message: Message) -> int:
-    """The encoded size of a message, also at 2 GiB and beyond, where protobuf's
-    own ByteSize refuses to answer."""
-    try:
-        return message.ByteSize()
-    except EncodeError:
-        return summed_size(message)
-
-
-def summed_size(message: Message) -> int:
-    """The encoded size of a message as the sum of its fields' sizes."""
-    # Sum the parts: every scalar field at once, then each message field with
-    # its tag and length prefix.
-    scalars = type(message)()
-    total = 0
-    for descriptor, value in message.ListFields():
-        if descriptor.message_type is None or descriptor.message_type.GetOptions().map_entry:
-            if descriptor.message_type is None and not descriptor.is_repeated:
-                setattr(scalars, descriptor.name, value)
-            elif descriptor.message_type is None:
-                getattr(scalars, descriptor.name).extend(value)
-            else:
-                total += byte_size_of_map(message, descriptor.name)
-            continue
-        tag = _varint_size(descriptor.number << 3)
-        items = value if descriptor.is_repeated else [value]
-        for item in items:
-            size = byte_size(item)
-            total += tag + _varint_size(size) + size
-    return total + scalars.ByteSize()
-
-
-def byte_size_of_map(message: Message, name: str) -> int:
-    holder = type(message)()
-    getattr(holder, name).MergeFrom(getattr(message, name))
-    return holder.ByteSize()
-
-
-def _varint_size(value: int) -> int:
-    size = 1
-    while value >= 0x80:
-        value >>= 7
-        size += 1
-    return size
 
 
 def _graph_with_shapes(snapshot: GraphSnapshot, out: GraphDef) -> None:

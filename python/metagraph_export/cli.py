@@ -20,7 +20,7 @@ from google.protobuf import message as _message
 
 from . import _codec
 from ._api import _export
-from ._exporter import byte_size, summed_size
+from ._sizes import byte_size, summed_size
 from .errors import DecodeError, ExportError
 from .snapshot.v1.snapshot_pb2 import GraphSnapshot
 from .tf.graph_pb2 import GraphDef
