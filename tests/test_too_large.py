@@ -157,3 +157,28 @@ def test_a_single_node_over_the_limit_is_refused(tmp_path: Path, with_file: bool
     # The tensor content, its length prefixes and the few bytes around it.
     assert LIMIT < outcome.size < LIMIT + 1000
     _assert_nothing_written(tmp_path / "out")
+
+
+def _send_through_the_client() -> Outcome:
+    from metagraph_export import client
+
+    graph_def = _graph_def_of_size(LIMIT)
+    try:
+        # Nothing listens there: the request must fail before any call.
+        client.export("127.0.0.1:9", graph_def=graph_def, timeout=5)
+    except GraphTooLargeError as error:
+        return Outcome("GraphTooLargeError", str(error), error.size, error.category)
+    except Exception as error:
+        return Outcome(type(error).__name__, str(error))
+    finally:
+        del graph_def
+        gc.collect()
+    return Outcome(None, "sent")
+
+
+def test_the_client_refuses_a_request_over_the_limit() -> None:
+    """No call can carry a request protobuf cannot encode: the client says so
+    with the typed error before it calls."""
+    outcome = _send_through_the_client()
+    assert outcome.error == "GraphTooLargeError", outcome
+    assert outcome.size is not None and outcome.size > LIMIT

@@ -34,8 +34,9 @@ from grpc_status import rpc_status
 
 from ._api import ExportResult, _collection_list, _path, _snapshot
 from ._codec import as_message
-from ._exporter import Diagnostic
+from ._exporter import GRAPH_SIZE_LIMIT, Diagnostic
 from ._registry import custom_op_defs
+from ._sizes import byte_size
 from .api.v1.export_pb2 import CollectionList, ExportArguments
 from .errors import (
     ArgumentTypeError,
@@ -245,15 +246,23 @@ class Client:
             save_debug_info,
             **kwargs,
         )
-        return self.send(ExportRequest(arguments=arguments), timeout=timeout, stream=stream)
+        request = ExportRequest()
+        # CopyFrom, not the constructor, which would encode the arguments, and
+        # protobuf refuses to encode 2 GiB: send() says so with the typed error.
+        request.arguments.CopyFrom(arguments)
+        return self.send(request, timeout=timeout, stream=stream)
 
     def send(
         self, request: ExportRequest, *, timeout: float | None = None, stream: bool | None = None
     ) -> RemoteExportResult:
         """Runs an ExportRequest as it is."""
         automatic = stream is None
+        size = byte_size(request)
+        if size >= GRAPH_SIZE_LIMIT:
+            # protobuf cannot encode it, so no call can carry it.
+            raise GraphTooLargeError(size)
         if stream is None:
-            stream = request.ByteSize() > self.max_message_bytes // 4
+            stream = size > self.max_message_bytes // 4
         try:
             if not stream:
                 try:
