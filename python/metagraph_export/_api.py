@@ -37,6 +37,16 @@ _BOOL_ARGUMENTS = (
 
 
 @dataclass(frozen=True)
+class HandedOver:
+    """A ``graph_def`` argument that its only holder gives up (the command
+    line's parse of an input file): ``holder`` is a MetaGraphDef with that
+    graph as its ``graph_def`` and nothing else, and the export is built in it
+    rather than in a copy of the graph."""
+
+    holder: MetaGraphDef
+
+
+@dataclass(frozen=True)
 class ExportResult:
     """What one export produced."""
 
@@ -70,47 +80,10 @@ def export(
     **kwargs: Any,
 ) -> ExportResult:
     """Like :func:`export_meta_graph`, returning diagnostics and files too."""
-    return _export(
-        filename,
-        meta_info_def,
-        graph_def,
-        saver_def,
-        collection_list,
-        as_text,
-        graph,
-        export_scope,
-        clear_devices,
-        clear_extraneous_savers,
-        strip_default_attrs,
-        save_debug_info,
-        op_defs=op_defs,
-        op_registry=op_registry,
-        **kwargs,
-    )
-
-
-def _export(
-    filename: str | os.PathLike[str] | None = None,
-    meta_info_def: Any = None,
-    graph_def: Any = None,
-    saver_def: Any = None,
-    collection_list: Iterable[str] | None = None,
-    as_text: bool = False,
-    graph: Any = None,
-    export_scope: str | None = None,
-    clear_devices: bool = False,
-    clear_extraneous_savers: bool = False,
-    strip_default_attrs: bool = False,
-    save_debug_info: bool = False,
-    *,
-    op_defs: Any = None,
-    op_registry: OpRegistry | None = None,
-    adopted: MetaGraphDef | None = None,
-    **kwargs: Any,
-) -> ExportResult:
-    """:func:`export`. ``adopted`` is a MetaGraphDef that holds ``graph_def`` as
-    its graph and that nothing else uses (an input file parsed in place): the
-    export is built in it rather than in a copy of the graph."""
+    adopted = None
+    if isinstance(graph_def, HandedOver):
+        adopted = graph_def.holder
+        graph_def = adopted.graph_def
     arguments = {
         "as_text": as_text,
         "clear_devices": clear_devices,

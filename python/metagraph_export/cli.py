@@ -19,7 +19,7 @@ from typing import Any
 from google.protobuf import message as _message
 
 from . import _codec
-from ._api import _export
+from ._api import HandedOver, export
 from ._sizes import byte_size, summed_size
 from .errors import DecodeError, ExportError
 from .snapshot.v1.snapshot_pb2 import GraphSnapshot
@@ -260,11 +260,11 @@ def _run_export(arguments: argparse.Namespace) -> int:
         arguments.input, arguments.input_type, arguments.input_format, ("snapshot", "graph_def")
     )
     graph = parsed if kind == "snapshot" else None
-    adopted = parsed if kind == "graph_def" else None
+    holder = parsed if kind == "graph_def" else None
     if arguments.graph_def:
-        adopted = _parse(_read(arguments.graph_def), "graph_def", arguments.graph_def, "auto")
-    graph_def = None if adopted is None else adopted.graph_def
-    del parsed  # the export takes the graph over
+        holder = _parse(_read(arguments.graph_def), "graph_def", arguments.graph_def, "auto")
+    graph_def = None if holder is None else HandedOver(holder)
+    del parsed, holder  # the export takes the graph over
     meta_info_def = None
     if arguments.meta_info_def:
         meta_info_def = _codec.parse_message(
@@ -279,7 +279,7 @@ def _run_export(arguments: argparse.Namespace) -> int:
     collection_list: list[str] | None = arguments.collections
     if arguments.no_collections:
         collection_list = []
-    result = _export(
+    result = export(
         arguments.output,
         meta_info_def=meta_info_def,
         graph_def=graph_def,
@@ -296,7 +296,6 @@ def _run_export(arguments: argparse.Namespace) -> int:
         unbound_inputs_col_name=None
         if arguments.no_unbound_inputs_col
         else arguments.unbound_inputs_col_name,
-        adopted=adopted,
     )
     summary = _summary(result.meta_graph_def)
     summary["files"] = [{"path": path, "bytes": os.path.getsize(path)} for path in result.files]
