@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,10 +87,11 @@ class Outcome:
     is_value_error: bool = False
 
 
-def _export(graph_def_size: int, filename: Path) -> Outcome:
-    graph_def = _graph_def_of_size(graph_def_size)
+def _outcome(make_graph: Callable[[], GraphDef], use: Callable[[GraphDef], object]) -> Outcome:
+    """What ``use`` raises on a graph ``make_graph`` builds; the graph is gone after."""
+    graph_def = make_graph()
     try:
-        metagraph_export.export(filename=str(filename), graph_def=graph_def)
+        use(graph_def)
     except GraphTooLargeError as error:
         return Outcome(
             "GraphTooLargeError",
@@ -103,7 +105,16 @@ def _export(graph_def_size: int, filename: Path) -> Outcome:
     finally:
         del graph_def
         gc.collect()
-    return Outcome(None, "exported")
+    return Outcome(None, "done")
+
+
+def _export(make_graph: Callable[[], GraphDef], filename: Path | None) -> Outcome:
+    return _outcome(
+        make_graph,
+        lambda graph_def: metagraph_export.export(
+            filename=None if filename is None else str(filename), graph_def=graph_def
+        ),
+    )
 
 
 def _assert_nothing_written(directory: Path) -> None:
@@ -112,7 +123,7 @@ def _assert_nothing_written(directory: Path) -> None:
 
 def test_meta_graph_over_the_limit_is_refused(tmp_path: Path) -> None:
     """The GraphDef is one byte under 2 GiB; with the meta info it reaches the limit."""
-    outcome = _export(LIMIT - 1, tmp_path / "out" / "model.meta")
+    outcome = _export(lambda: _graph_def_of_size(LIMIT - 1), tmp_path / "out" / "model.meta")
     assert outcome.error == "GraphTooLargeError", outcome
     assert "cannot be larger than 2GB" in outcome.message
     assert outcome.size is not None
@@ -123,35 +134,24 @@ def test_meta_graph_over_the_limit_is_refused(tmp_path: Path) -> None:
 
 
 def test_graph_def_over_the_limit_is_refused(tmp_path: Path) -> None:
-    outcome = _export(LIMIT, tmp_path / "out" / "model.meta")
+    outcome = _export(lambda: _graph_def_of_size(LIMIT), tmp_path / "out" / "model.meta")
     _assert_nothing_written(tmp_path / "out")
     assert outcome.error == "GraphTooLargeError", outcome
     assert outcome.size is not None
     assert outcome.size >= LIMIT
 
 
-def _export_one_huge_node(filename: Path | None) -> Outcome:
+def _one_huge_node() -> GraphDef:
     """One Const whose tensor_content alone is 2 GiB: no part of the graph that
     holds it can be measured by protobuf."""
     graph_def = GraphDef()
     _add_const(graph_def, "c", bytes(LIMIT))
-    try:
-        metagraph_export.export(
-            filename=None if filename is None else str(filename), graph_def=graph_def
-        )
-    except GraphTooLargeError as error:
-        return Outcome("GraphTooLargeError", str(error), error.size, error.category)
-    except Exception as error:
-        return Outcome(type(error).__name__, str(error))
-    finally:
-        del graph_def
-        gc.collect()
-    return Outcome(None, "exported")
+    return graph_def
 
 
 @pytest.mark.parametrize("with_file", [True, False], ids=["file", "no-file"])
 def test_a_single_node_over_the_limit_is_refused(tmp_path: Path, with_file: bool) -> None:
-    outcome = _export_one_huge_node(tmp_path / "out" / "model.meta" if with_file else None)
+    outcome = _export(_one_huge_node, tmp_path / "out" / "model.meta" if with_file else None)
     assert outcome.error == "GraphTooLargeError", outcome
     assert outcome.size is not None
     # The tensor content, its length prefixes and the few bytes around it.
@@ -159,26 +159,15 @@ def test_a_single_node_over_the_limit_is_refused(tmp_path: Path, with_file: bool
     _assert_nothing_written(tmp_path / "out")
 
 
-def _send_through_the_client() -> Outcome:
-    from metagraph_export import client
-
-    graph_def = _graph_def_of_size(LIMIT)
-    try:
-        # Nothing listens there: the request must fail before any call.
-        client.export("127.0.0.1:9", graph_def=graph_def, timeout=5)
-    except GraphTooLargeError as error:
-        return Outcome("GraphTooLargeError", str(error), error.size, error.category)
-    except Exception as error:
-        return Outcome(type(error).__name__, str(error))
-    finally:
-        del graph_def
-        gc.collect()
-    return Outcome(None, "sent")
-
-
 def test_the_client_refuses_a_request_over_the_limit() -> None:
     """No call can carry a request protobuf cannot encode: the client says so
     with the typed error before it calls."""
-    outcome = _send_through_the_client()
+    from metagraph_export import client
+
+    outcome = _outcome(
+        lambda: _graph_def_of_size(LIMIT),
+        # Nothing listens there: the request must fail before any call.
+        lambda graph_def: client.export("127.0.0.1:9", graph_def=graph_def, timeout=5),
+    )
     assert outcome.error == "GraphTooLargeError", outcome
     assert outcome.size is not None and outcome.size > LIMIT
