@@ -9,7 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf import text_format
 
 from ._pool import coerce, from_text, to_text
-from ._sizes import byte_size
+from ._sizes import FEW_NODES, byte_size, varint_size
 from .errors import ArgumentTypeError, DecodeError
 from .tf.graph_pb2 import GraphDef
 from .tf.meta_graph_pb2 import MetaGraphDef
@@ -111,7 +111,6 @@ def has_unknown_fields(message: _message.Message, sample: int | None = None) -> 
 # buffer and the bytes made from it). It needs the size first, which costs an
 # encoding, and a call per node: it is for graphs of few, large nodes (big
 # constants), where both are cheap.
-_STREAM_MAX_NODES = 1 << 14
 _STREAM_MIN_BYTES = 64 << 20
 _STREAM_MIN_NODE_BYTES = 1 << 10
 _GRAPH_DEF_TAG = b"\x12"  # MetaGraphDef.graph_def: field 2, length-delimited
@@ -131,7 +130,7 @@ def streamed_size(meta_graph_def: MetaGraphDef) -> tuple[int, int] | None:
 
     graph = meta_graph_def.graph_def
     nodes = len(graph.node)
-    if not 0 < nodes <= _STREAM_MAX_NODES:
+    if not 0 < nodes <= FEW_NODES:
         return None
     if len(unknown_fields.UnknownFieldSet(meta_graph_def)) or len(
         unknown_fields.UnknownFieldSet(graph)
@@ -140,11 +139,11 @@ def streamed_size(meta_graph_def: MetaGraphDef) -> tuple[int, int] | None:
     graph_size = byte_size(_fields_except(graph, GraphDef(), "node"))
     for node in graph.node:
         node_size = byte_size(node)
-        graph_size += len(_NODE_TAG) + len(_varint(node_size)) + node_size
+        graph_size += len(_NODE_TAG) + varint_size(node_size) + node_size
     if graph_size < _STREAM_MIN_BYTES or graph_size // nodes < _STREAM_MIN_NODE_BYTES:
         return None
     rest = byte_size(_fields_except(meta_graph_def, MetaGraphDef(), "graph_def"))
-    return rest + len(_GRAPH_DEF_TAG) + len(_varint(graph_size)) + graph_size, graph_size
+    return rest + len(_GRAPH_DEF_TAG) + varint_size(graph_size) + graph_size, graph_size
 
 
 def write_binary(meta_graph_def: MetaGraphDef, graph_size: int, stream: BinaryIO) -> None:

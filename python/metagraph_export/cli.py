@@ -20,7 +20,7 @@ from google.protobuf import message as _message
 
 from . import _codec
 from ._api import HandedOver, export
-from ._sizes import byte_size, summed_size
+from ._sizes import graph_size
 from .errors import DecodeError, ExportError
 from .snapshot.v1.snapshot_pb2 import GraphSnapshot
 from .tf.graph_pb2 import GraphDef
@@ -373,7 +373,7 @@ def _summary(meta_graph_def: MetaGraphDef) -> dict[str, Any]:
             "min_consumer": graph_def.versions.min_consumer,
         },
         "sizes": {
-            "graph_def": _graph_size(graph_def),
+            "graph_def": graph_size(graph_def),
             "stripped_op_list": info.stripped_op_list.ByteSize(),
             "collections": sum(c.ByteSize() for c in meta_graph_def.collection_def.values()),
         },
@@ -381,15 +381,6 @@ def _summary(meta_graph_def: MetaGraphDef) -> dict[str, Any]:
         if meta_graph_def.HasField("saver_def")
         else None,
     }
-
-
-def _graph_size(graph_def: GraphDef) -> int:
-    # ByteSize encodes the whole graph into a growing buffer, which takes
-    # several times its size: a graph of few (large) nodes is measured node by
-    # node instead.
-    if len(graph_def.node) <= 1 << 14:
-        return summed_size(graph_def)
-    return byte_size(graph_def)
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
