@@ -148,11 +148,10 @@ def build(request: Request) -> Built:
     info.tensorflow_version = request.registry.tensorflow_version
     info.tensorflow_git_version = request.registry.tensorflow_git_version
 
-    if rewriting:
-        pass
-    elif graph_def is None:
+    # The rewriting path built the graph in place already.
+    if not rewriting and graph_def is None:
         _graph_with_shapes(snapshot, meta_graph_def.graph_def)
-    elif request.adopted is None:
+    elif not rewriting and request.adopted is None:
         meta_graph_def.graph_def.CopyFrom(graph_def)
 
     if not info.stripped_op_list.op:
