@@ -148,10 +148,10 @@ def build(request: Request) -> Built:
     info.tensorflow_version = request.registry.tensorflow_version
     info.tensorflow_git_version = request.registry.tensorflow_git_version
 
-    # The rewriting path built the graph in place already.
+    # The rewriting path built the graph in place already, as did an adoption.
     if not rewriting and graph_def is None:
         _graph_with_shapes(snapshot, meta_graph_def.graph_def)
-    elif not rewriting and request.adopted is None:
+    elif not rewriting and graph_def is not None and request.adopted is None:
         meta_graph_def.graph_def.CopyFrom(graph_def)
 
     if not info.stripped_op_list.op:
