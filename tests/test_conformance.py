@@ -199,8 +199,7 @@ def test_node_testee_through_exec(capsys: pytest.CaptureFixture[str]) -> None:
 _FAKE_TESTEE = """
 import os, struct, sys
 sys.path[:0] = {paths!r}
-from metagraph_export import export
-from metagraph_export._arguments import to_kwargs
+from metagraph_export._pipeline import Arguments, run
 from metagraph_export.api.v1.export_pb2 import ExportArguments
 from metagraph_export.conformance.v1.protocol_pb2 import TesteeRequest, TesteeResponse
 
@@ -227,7 +226,7 @@ while True:
             os._exit(3)
         if case_id.endswith("ClearDevices"):
             import time; time.sleep(60)
-        result = export(**to_kwargs(ExportArguments.FromString(request.run.arguments)))
+        result = run(Arguments.from_proto(ExportArguments.FromString(request.run.arguments)))
         response.result.exported.meta_graph_def.CopyFrom(result.meta_graph_def)
         exported = response.result.exported
         for diagnostic in result.diagnostics:

@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import cast
+from typing import Any, cast
 
 import metagraph_export
 import pytest
@@ -209,7 +209,8 @@ def test_any_pack_unpack_and_type_url() -> None:
 
 
 def test_any_packs_and_unpacks_messages_of_other_pools() -> None:
-    other_cls = foreign_class(variable_pb2.VariableDef)
+    # Any: the stubs type a generated class's constructor, not a built one's.
+    other_cls: Any = foreign_class(variable_pb2.VariableDef)
     meta = meta_graph_pb2.MetaGraphDef()
     meta.meta_info_def.any_info.Pack(other_cls(variable_name="w:0"))
     assert meta.meta_info_def.any_info.TypeName() == "tensorflow.VariableDef"
@@ -283,7 +284,7 @@ def default_pool_only_class() -> type[Message]:
     return message_factory.GetMessageClass(file.message_types_by_name["DefaultPoolOnly"])
 
 
-def test_to_text_falls_back_to_the_default_pool(default_pool_only_class: type[Message]) -> None:
+def test_to_text_falls_back_to_the_default_pool(default_pool_only_class: Any) -> None:
     meta = meta_graph_pb2.MetaGraphDef()
     meta.meta_info_def.any_info.Pack(default_pool_only_class(text="hi"))
     full_name = "metagraph_export_test.DefaultPoolOnly"

@@ -95,7 +95,7 @@ def test_devices_cleared_inside_functions_are_caught(monkeypatch: pytest.MonkeyP
         return built
 
     monkeypatch.setattr(_exporter, "build", clearing_function_devices)
-    monkeypatch.setattr("metagraph_export._api.build", clearing_function_devices)
+    monkeypatch.setattr("metagraph_export._pipeline.build", clearing_function_devices)
     snapshot, _ = _failure(checks.check_clear_devices, collections=False, clusters=False)
     assert any(n.device for f in snapshot.graph_def.library.function for n in f.node_def)
 
@@ -184,7 +184,7 @@ def test_a_modified_argument_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
         request.snapshot.ClearField("stack_traces")
         return built
 
-    monkeypatch.setattr("metagraph_export._api.build", consuming)
+    monkeypatch.setattr("metagraph_export._pipeline.build", consuming)
     snapshot, _ = _failure(checks.check_pure, **_NODES_ONLY)
     # The example is the object the broken exporter emptied: no traces left.
     assert not snapshot.stack_traces

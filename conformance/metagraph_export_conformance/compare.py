@@ -16,7 +16,7 @@ from typing import Any
 
 from google.protobuf import message as _message
 from google.protobuf.descriptor import FieldDescriptor
-from metagraph_export._codec import parse_message
+from metagraph_export.codec import parse as parse_message
 from metagraph_export.errors import DecodeError
 from metagraph_export.tf.control_flow_pb2 import CondContextDef, WhileContextDef
 from metagraph_export.tf.graph_debug_info_pb2 import GraphDebugInfo
@@ -92,7 +92,7 @@ def _render(value: object) -> str:
         text = repr(value)
         return text if len(text) <= 120 else text[:117] + "..."
     if isinstance(value, _message.Message):
-        from metagraph_export._pool import to_text
+        from metagraph_export.codec import to_text
 
         text = to_text(value, as_one_line=True)
         return "{" + (text if len(text) <= 120 else text[:117] + "...") + "}"

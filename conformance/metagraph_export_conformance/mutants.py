@@ -87,7 +87,7 @@ def _devices_cleared_in_functions(patch: Patch) -> None:
                     node.device = ""
         return built
 
-    patch("_api", "build", build)
+    patch("_pipeline", "build", build)
 
 
 def _defaults_compared_by_bytes(patch: Patch) -> None:
@@ -111,7 +111,7 @@ def _unbound_duplicates_removed(patch: Patch) -> None:
             values[:] = list(dict.fromkeys(values))
         return built
 
-    patch("_api", "build", build)
+    patch("_pipeline", "build", build)
 
 
 def _float_narrowing_truncates(patch: Patch) -> None:
@@ -130,7 +130,7 @@ def _float_narrowing_truncates(patch: Patch) -> None:
 
 
 def _debug_name_appended(patch: Patch) -> None:
-    patch("_api", "debug_file_name", lambda filename: filename + ".debug")
+    patch("_pipeline", "debug_file_name", lambda filename: filename + ".debug")
 
 
 def _typed_collection_not_stripped(patch: Patch) -> None:
@@ -192,7 +192,7 @@ def _partitioned_call_f_not_followed(patch: Patch) -> None:
 def _text_format_ascii(patch: Patch) -> None:
     from google.protobuf import text_format
 
-    original = _original("_api", "encode")
+    original = _original("_pipeline", "encode_message")
     pool = _original("_pool", "_ANY_TYPES")
 
     def encode(message: Any, as_text: bool) -> bytes:
@@ -201,7 +201,7 @@ def _text_format_ascii(patch: Patch) -> None:
         text = text_format.MessageToString(message, as_utf8=False, descriptor_pool=pool)
         return text.encode("utf-8")
 
-    patch("_api", "encode", encode)
+    patch("_pipeline", "encode_message", encode)
 
 
 def _diagnostics_reversed(patch: Patch) -> None:
@@ -212,7 +212,7 @@ def _diagnostics_reversed(patch: Patch) -> None:
         built.diagnostics.reverse()
         return built
 
-    patch("_api", "build", build)
+    patch("_pipeline", "build", build)
 
 
 def _clear_devices_ignored(patch: Patch) -> None:
@@ -268,7 +268,7 @@ def _temporary_file_left(patch: Patch) -> None:
                 else:
                     content(stream)
 
-    patch("_api", "write_files", write_files)
+    patch("_pipeline", "write_files", write_files)
 
 
 def _no_output_shapes_when_rewriting(patch: Patch) -> None:
@@ -310,7 +310,7 @@ def _versions_from_package(patch: Patch) -> None:
         built.meta_graph_def.meta_info_def.tensorflow_version = "2.21"
         return built
 
-    patch("_api", "build", build)
+    patch("_pipeline", "build", build)
 
 
 def _library_order_sorted(patch: Patch) -> None:
@@ -329,7 +329,7 @@ def _library_order_sorted(patch: Patch) -> None:
         functions.extend(copies)
         return built
 
-    patch("_api", "build", build)
+    patch("_pipeline", "build", build)
 
 
 MUTANTS: tuple[Mutant, ...] = (

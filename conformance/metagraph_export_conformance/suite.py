@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from google.protobuf import text_format
-from metagraph_export._pool import POOL
 from metagraph_export.api.v1.export_pb2 import ExportArguments
+from metagraph_export.codec import DESCRIPTOR_POOL as POOL
 from metagraph_export.conformance.v1.case_pb2 import (
     RECOMMENDED,
     REQUIRED,

@@ -1,12 +1,10 @@
-"""One export as the service runs it: the reference's, in abandonable steps.
+"""One export as the service runs it: the pipeline's stages, abandonable.
 
-The reference's ``export`` builds the meta graph and writes the files in one
-call. The service needs the steps apart: the filename is checked against the
-output root before anything is built, the export can be abandoned while it
-runs, the bytes and the debug info are returned even without a filename, and
-files are written only once the call is known to be still active. So the
-export runs without a filename, and the meta graph file and debug file are
-encoded and written here exactly as the reference's ``_finish`` does.
+The service runs the stages of ``metagraph_export._pipeline`` one by one
+rather than all at once: the filename is checked against the output root
+before anything is built, the export can be abandoned between stages, the
+file contents and the debug info are returned even without a filename, and
+files are written only once the call is known to be still active.
 
 Debug info without a filename: TensorFlow (and the reference) build it only
 when writing the debug file. The service builds it as if a filename had been
@@ -19,21 +17,13 @@ reference's either way, DEBUG_INFO_NOT_WRITTEN included.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 import grpc
 from google.protobuf import message as _message
-from metagraph_export import _debug_info
-from metagraph_export._api import export
-from metagraph_export._arguments import to_kwargs
-from metagraph_export._codec import encode
-from metagraph_export._exporter import Diagnostic
-from metagraph_export._files import debug_file_name, write_files
+from metagraph_export import _pipeline
 from metagraph_export.errors import DecodeError, InvalidArgumentError, WriteError
 from metagraph_export.service.v1.service_pb2 import ExportRequest
-from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot
-from metagraph_export.tf.graph_debug_info_pb2 import GraphDebugInfo
-from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
 
 from ._cancel import Abandonable
 from ._paths import OutputRoot
@@ -64,9 +54,9 @@ class Outcome:
     debug_info: bytes | None
     """The serialized GraphDebugInfo, when there is one."""
     debug_info_bytes: bytes | None
-    diagnostics: tuple[Diagnostic, ...]
-    files: list[tuple[str, str, bytes]]
-    """(name as requested, absolute path, content) of each file to write."""
+    diagnostics: tuple[_pipeline.Diagnostic, ...]
+    filename: str | None
+    """The meta graph file as requested, relative to the output root."""
 
 
 def run_export(
@@ -78,19 +68,14 @@ def run_export(
     A bytearray is emptied once parsed, and the request is let go of as soon
     as the export no longer needs it, so that a large one is held once at most.
     """
-    arguments = parse(request, ExportRequest).arguments
+    message = parse(request, ExportRequest).arguments
     if isinstance(request, bytearray):
         request.clear()
     del request
-    kwargs = to_kwargs(arguments)
-    filename: str | None = kwargs.pop("filename", None) or None
-    as_text: bool = kwargs["as_text"]
-    save_debug_info: bool = kwargs["save_debug_info"]
-    targets: list[tuple[str, str]] = []
+    arguments = _pipeline.Arguments.from_proto(message)
+    del message
+    filename = arguments.filename
     if filename is not None:
-        if "\x00" in filename:
-            # The reference's own error, before anything else about the file.
-            raise InvalidArgumentError("filename", "contains a NUL character")
         if output_root is None:
             error = InvalidArgumentError(
                 "filename",
@@ -104,67 +89,51 @@ def run_export(
                 argument="filename",
                 error=error,
             )
-        targets.append((filename, output_root.resolve(filename)))
-        if save_debug_info:
-            debug_name = debug_file_name(filename)
-            targets.append((debug_name, output_root.resolve(debug_name)))
-        # With a filename the reference builds the debug info instead of
-        # reporting DEBUG_INFO_NOT_WRITTEN.
-        kwargs["save_debug_info"] = False
+        # Refused early, before anything is built.
+        output_root.resolve(filename)
+        if arguments.save_debug_info:
+            output_root.resolve(_pipeline.debug_file_name(filename))
 
-    result = steps.run(export, **kwargs)
-    meta_graph_def, diagnostics = result.meta_graph_def, result.diagnostics
-    del result
-    debug_info: GraphDebugInfo | None = None
-    if save_debug_info:
-        try:
-            debug_info = steps.run(_build_debug_info, meta_graph_def, kwargs)
-        except InvalidArgumentError:
-            if filename is not None:
-                raise
+    exporter_request = steps.run(_pipeline.request, arguments)
+    built = steps.run(_pipeline.build, exporter_request)
+    encoded = steps.run(
+        _pipeline.encode, built, arguments, exporter_request.snapshot, contents=True
+    )
+    as_text = arguments.as_text
     # The request (and the graph in it) is no longer needed.
-    del kwargs, arguments
+    del built, exporter_request, arguments
     steps.check()
-    meta_graph_bytes = steps.run(encode, meta_graph_def, as_text)
-    wire = meta_graph_bytes if not as_text else steps.run(meta_graph_def.SerializeToString)
-    del meta_graph_def
-    debug_wire = debug_bytes = None
-    if debug_info is not None:
-        debug_bytes = steps.run(encode, debug_info, as_text)
-        debug_wire = debug_bytes if not as_text else debug_info.SerializeToString()
-    contents = [meta_graph_bytes, debug_bytes]
+    content, debug_content = encoded.content, encoded.debug_content
+    # Without a streaming writer (stream_large), the content is bytes.
+    assert isinstance(content, bytes)
+    wire = content if not as_text else steps.run(encoded.meta_graph_def.SerializeToString)
+    debug_wire = None
+    if encoded.debug_info is not None:
+        debug_wire = debug_content if not as_text else encoded.debug_info.SerializeToString()
     return Outcome(
         meta_graph_def=wire,
-        meta_graph_bytes=meta_graph_bytes,
+        meta_graph_bytes=content,
         debug_info=debug_wire,
-        debug_info_bytes=debug_bytes,
-        diagnostics=diagnostics,
-        files=[
-            (name, path, content or b"")
-            for (name, path), content in zip(targets, contents, strict=False)
-        ],
+        debug_info_bytes=debug_content,
+        diagnostics=encoded.diagnostics,
+        filename=filename,
     )
-
-
-def _build_debug_info(meta_graph_def: MetaGraphDef, kwargs: dict[str, Any]) -> GraphDebugInfo:
-    # The snapshot the reference exported: the graph, or an empty one.
-    snapshot = kwargs.get("graph")
-    if snapshot is None:
-        snapshot = GraphSnapshot()
-    return _debug_info.build(meta_graph_def, snapshot, kwargs.get("export_scope"))
 
 
 def write(outcome: Outcome, output_root: OutputRoot | None, steps: Abandonable) -> list[str]:
     """Writes the outcome's files, all or nothing, if the call is still active."""
-    if not outcome.files:
+    if outcome.filename is None:
         return []
     assert output_root is not None
     steps.check()
+    names = [outcome.filename]
+    if outcome.debug_info_bytes is not None:
+        names.append(_pipeline.debug_file_name(outcome.filename))
+    paths = {output_root.resolve(name): name for name in names}
     try:
-        write_files([(path, content) for _, path, content in outcome.files])
+        _pipeline.write(next(iter(paths)), outcome.meta_graph_bytes, outcome.debug_info_bytes)
     except WriteError as error:
         # Report the path as the client named it, and no absolute path of ours.
-        name = next((n for n, p, _ in outcome.files if p == error.path), error.path)
         message = str(error).removeprefix(f"cannot write {error.path!r}: ")
-        raise WriteError(name, output_root.hide(message)) from None
-    return [name for name, _, _ in outcome.files]
+        raise WriteError(paths.get(error.path, error.path), output_root.hide(message)) from None
+    return names

@@ -10,8 +10,8 @@ from typing import TypeVar
 
 import grpc
 import metagraph_export
-from metagraph_export._arguments import diagnostic_to_proto
-from metagraph_export._registry import default_registry
+from metagraph_export import default_registry
+from metagraph_export._pipeline import diagnostic_to_proto
 from metagraph_export.errors import DecodeError, ExportError
 from metagraph_export.service.v1 import service_pb2
 from metagraph_export.service.v1.service_pb2 import (
@@ -42,8 +42,6 @@ SERVICE_NAME: str = service_pb2.DESCRIPTOR.services_by_name["ExportService"].ful
 IMPLEMENTATION = "metagraph-export (Python reference)"
 SPEC_VERSION = "1.0"
 
-# The largest message protobuf serializes, and so TensorFlow's graph limit.
-PROTOBUF_LIMIT = (1 << 31) - 1
 CHUNK_SIZE = 1 << 20
 # Room for a chunk's own fields beside its data.
 CHUNK_OVERHEAD = 64

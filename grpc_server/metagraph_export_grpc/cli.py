@@ -17,8 +17,9 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from metagraph_export.errors import MAX_MESSAGE_BYTES
+
 from ._auth import read_tokens
-from ._service import PROTOBUF_LIMIT
 from .server import DEFAULT_MAX_MESSAGE_BYTES, ExportServer, ServerConfig, TlsConfig
 
 MIN_MESSAGE_BYTES = 64 << 10
@@ -76,9 +77,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-stream-bytes",
         type=int,
-        default=PROTOBUF_LIMIT,
+        default=MAX_MESSAGE_BYTES,
         metavar="N",
-        help=f"largest request ExportStream accepts (default and maximum: {PROTOBUF_LIMIT:,})",
+        help=f"largest request ExportStream accepts (default and maximum: {MAX_MESSAGE_BYTES:,})",
     )
     parser.add_argument(
         "--grace",
@@ -107,12 +108,12 @@ def _config(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> S
         parser.error("--max-workers must be at least 1")
     if arguments.max_concurrent_rpcs is not None and arguments.max_concurrent_rpcs < 1:
         parser.error("--max-concurrent-rpcs must be at least 1")
-    if not MIN_MESSAGE_BYTES <= arguments.max_message_bytes <= PROTOBUF_LIMIT:
+    if not MIN_MESSAGE_BYTES <= arguments.max_message_bytes <= MAX_MESSAGE_BYTES:
         parser.error(
-            f"--max-message-bytes must be between {MIN_MESSAGE_BYTES:,} and {PROTOBUF_LIMIT:,}"
+            f"--max-message-bytes must be between {MIN_MESSAGE_BYTES:,} and {MAX_MESSAGE_BYTES:,}"
         )
-    if not 1 <= arguments.max_stream_bytes <= PROTOBUF_LIMIT:
-        parser.error(f"--max-stream-bytes must be between 1 and {PROTOBUF_LIMIT:,}")
+    if not 1 <= arguments.max_stream_bytes <= MAX_MESSAGE_BYTES:
+        parser.error(f"--max-stream-bytes must be between 1 and {MAX_MESSAGE_BYTES:,}")
     if arguments.grace < 0:
         parser.error("--grace must not be negative")
     tls = None

@@ -12,11 +12,12 @@ from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import Descriptor, FieldDescriptor, FileDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from metagraph_export._pool import POOL
+from metagraph_export.codec import DESCRIPTOR_POOL as POOL
+from metagraph_export.errors import MAX_MESSAGE_BYTES
 
 from ._auth import BearerTokenInterceptor
 from ._paths import OutputRoot
-from ._service import PROTOBUF_LIMIT, SERVICE_NAME, ExportServicer, ServiceLimits
+from ._service import SERVICE_NAME, ExportServicer, ServiceLimits
 
 logger = logging.getLogger("metagraph_export_grpc")
 
@@ -47,7 +48,7 @@ class ServerConfig:
     max_concurrent_rpcs: int | None = None
     """Beyond this many calls at once, more are refused with RESOURCE_EXHAUSTED."""
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
-    max_stream_bytes: int = PROTOBUF_LIMIT
+    max_stream_bytes: int = MAX_MESSAGE_BYTES
 
 
 class _ReflectionPool:

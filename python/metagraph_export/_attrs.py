@@ -13,6 +13,7 @@ import math
 import struct
 from collections.abc import Sequence
 
+from .errors import MAX_MESSAGE_BYTES
 from .tf.attr_value_pb2 import AttrValue, NameAttrList
 from .tf.tensor_pb2 import TensorProto
 from .tf.tensor_shape_pb2 import TensorShapeProto
@@ -54,7 +55,7 @@ _POD: dict[int, tuple[int, str, str]] = {
 _DT_STRING = 7
 _OPAQUE = frozenset({20, 21})  # DT_RESOURCE, DT_VARIANT
 # Beyond this many bytes, tensors are compared without being expanded.
-_EXPANSION_LIMIT = (1 << 31) - 1
+_EXPANSION_LIMIT = MAX_MESSAGE_BYTES
 _MAX_DIMS = 254
 _INT64_MAX = (1 << 63) - 1
 

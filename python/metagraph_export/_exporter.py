@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf.message import EncodeError
 from google.protobuf.unknown_fields import UnknownFieldSet
 
 from ._attrs import attr_values_equal
@@ -24,8 +23,7 @@ from ._collections import SAVERS_KEY, add_collection, object_name, should_includ
 from ._nodes import extraneous_saver_nodes, rewrite_node
 from ._registry import OpRegistry
 from ._scope import UNBOUND_INPUT_PREFIX, Scope
-from ._sizes import byte_size, summed_size
-from .errors import GraphTooLargeError, InvalidArgumentError
+from .errors import InvalidArgumentError
 from .snapshot.v1.snapshot_pb2 import CollectionItem, GraphSnapshot
 from .tf.attr_value_pb2 import AttrValue
 from .tf.graph_pb2 import GraphDef
@@ -38,7 +36,6 @@ logger = logging.getLogger("metagraph_export")
 # A library leaves output to the application's logging configuration.
 logger.addHandler(logging.NullHandler())
 
-GRAPH_SIZE_LIMIT = 1 << 31  # spec EXP-LIMIT-1
 _CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
 
 
@@ -191,25 +188,6 @@ def build(request: Request) -> Built:
             )
 
     return Built(meta_graph_def, diagnostics)
-
-
-def checked_encoding(meta_graph_def: MetaGraphDef, binary: bool) -> bytes | None:
-    """Refuses a meta graph of 2 GiB or more (spec EXP-LIMIT-1). With ``binary``,
-    measures it by encoding it, which costs what measuring does, and returns
-    the encoding for the file."""
-    if not binary:
-        size = byte_size(meta_graph_def)
-    else:
-        try:
-            encoded = meta_graph_def.SerializeToString(deterministic=True)
-        except EncodeError:
-            raise GraphTooLargeError(summed_size(meta_graph_def)) from None
-        if len(encoded) < GRAPH_SIZE_LIMIT:
-            return encoded
-        size = len(encoded)
-    if size >= GRAPH_SIZE_LIMIT:
-        raise GraphTooLargeError(size)
-    return None
 
 
 def _rewritten_graph(

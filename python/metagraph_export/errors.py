@@ -1,7 +1,7 @@
 """The exceptions metagraph_export raises.
 
 Every error derives from :class:`ExportError` and carries a ``category``: one of
-the error categories of the specification (spec/README.md, EXP-ERR-1), which the
+the error categories of the specification (spec/export.md, EXP-ERR-1), which the
 gRPC service and the conformance suite map to status codes and expected
 outcomes. Each also derives from the built-in exception a Python caller would
 expect (``TypeError`` for a wrong type, ``ValueError`` for a bad value,
@@ -11,6 +11,7 @@ expect (``TypeError`` for a wrong type, ``ValueError`` for a bad value,
 from __future__ import annotations
 
 __all__ = [
+    "MAX_MESSAGE_BYTES",
     "ArgumentTypeError",
     "DecodeError",
     "ExportError",
@@ -18,6 +19,11 @@ __all__ = [
     "InvalidArgumentError",
     "WriteError",
 ]
+
+
+MAX_MESSAGE_BYTES = (1 << 31) - 1
+"""The largest message protobuf encodes, and so TensorFlow's limit on a meta
+graph (spec EXP-LIMIT-1): the one place this number is written."""
 
 
 class ExportError(Exception):
@@ -74,7 +80,7 @@ class GraphTooLargeError(ExportError, ValueError):
     def __init__(self, size: int) -> None:
         super().__init__(
             f"GraphDef cannot be larger than 2GB: {size} bytes reach the limit of "
-            f"{(1 << 31) - 1} bytes"
+            f"{MAX_MESSAGE_BYTES} bytes"
         )
         self.size = size
 

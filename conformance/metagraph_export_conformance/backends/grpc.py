@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import grpc
-from metagraph_export._files import debug_file_name
+from metagraph_export._pipeline import debug_file_name
 from metagraph_export.api.v1.export_pb2 import ExportArguments
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
 

@@ -6,7 +6,7 @@ import traceback
 
 import metagraph_export
 from google.protobuf import message as _message
-from metagraph_export._arguments import to_kwargs
+from metagraph_export._pipeline import Arguments, run
 from metagraph_export.api.v1.export_pb2 import ExportArguments
 
 from . import FILESYSTEM, SYNTHESIZED, Backend, Broken, Call, Exported, Failed, Outcome
@@ -39,7 +39,7 @@ class PythonBackend(Backend):
         arguments = call.localized()
         before = None if call.too_large_to_serialize else arguments.SerializeToString()
         try:
-            result = metagraph_export.export(**to_kwargs(arguments))
+            result = run(Arguments.from_proto(arguments))
         except metagraph_export.ExportError as error:
             return Failed(error.category, str(error))
         except Exception:
