@@ -14,10 +14,10 @@ import grpc
 import metagraph_export
 import pytest
 from grpc_health.v1 import health_pb2
-from metagraph_export import client
 from metagraph_export.api.v1.export_pb2 import ExportArguments
 from metagraph_export.service.v1.service_pb2 import ExportRequest
 from metagraph_export.service.v1.service_pb2_grpc import ExportServiceStub
+from metagraph_export_grpc import client
 from test_grpc_support import (
     REPO_ROOT,
     constants_graph,

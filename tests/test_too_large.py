@@ -162,7 +162,7 @@ def test_a_single_node_over_the_limit_is_refused(tmp_path: Path, with_file: bool
 def test_the_client_refuses_a_request_over_the_limit() -> None:
     """No call can carry a request protobuf cannot encode: the client says so
     with the typed error before it calls."""
-    from metagraph_export import client
+    from metagraph_export_grpc import client
 
     outcome = _outcome(
         lambda: _graph_def_of_size(LIMIT),
