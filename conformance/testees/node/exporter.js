@@ -1,6 +1,6 @@
 'use strict';
 // A small, independent implementation of part of the specification
-// (spec/README.md): exports without a scope, with or without clear_devices,
+// (spec/export.md): exports without a scope, with or without clear_devices,
 // with any collection_list, from a snapshot or a given graph_def. It writes no
 // files and has no export_scope, clear_extraneous_savers, strip_default_attrs
 // or op_defs: those raise NotImplementedError, which the testee reports as a
