@@ -580,3 +580,170 @@ def test_text_output_parses_back(tmp_path: Path, files: dict[str, Path]) -> None
     )
     parsed = parse_message((tmp_path / "m.pbtxt").read_bytes(), MetaGraphDef, "m", "text")
     assert parsed == metagraph_export.export(graph=_snapshot()).meta_graph_def
+
+
+# --- What the command line refuses, and how it ends --------------------------------------
+
+
+def _snapshot_file(root: Path) -> Path:
+    path = root / "s.binpb"
+    path.write_bytes(_snapshot().SerializeToString())
+    return path
+
+
+def test_version(tmp_path: Path) -> None:
+    result = run("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"metagraph-export {metagraph_export.__version__}"
+
+
+@pytest.mark.parametrize("alias", ["same", "hard link", "symbolic link"])
+def test_output_onto_the_input_is_refused(tmp_path: Path, alias: str) -> None:
+    source = _snapshot_file(tmp_path)
+    before = source.read_bytes()
+    output = source
+    if alias == "hard link":
+        output = tmp_path / "linked.meta"
+        os.link(source, output)
+    elif alias == "symbolic link":
+        output = tmp_path / "alias.meta"
+        output.symlink_to(source.name)
+    result = run("export", source, "-o", output, cwd=tmp_path)
+    assert_clean_error(result, "is the input")
+    assert source.read_bytes() == before
+
+
+def test_debug_file_onto_an_input_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "model.debug"
+    source.write_bytes(_snapshot().SerializeToString())
+    result = run("export", source, "-o", tmp_path / "model.meta", "--save-debug-info", cwd=tmp_path)
+    assert_clean_error(result, "model.debug is the input")
+    assert not (tmp_path / "model.meta").exists()
+
+
+def test_empty_input_is_refused_unless_allowed(tmp_path: Path) -> None:
+    (tmp_path / "empty.pb").write_bytes(b"")
+    (tmp_path / "out.meta").write_bytes(b"keep")
+    result = run("export", "empty.pb", "-o", "out.meta", cwd=tmp_path)
+    assert_clean_error(result, "empty.pb", "is empty", "--allow-empty")
+    assert (tmp_path / "out.meta").read_bytes() == b"keep"
+    allowed = run("export", "empty.pb", "-o", "out.meta", "--allow-empty", cwd=tmp_path)
+    assert allowed.returncode == 0, allowed.stderr
+    exported = MetaGraphDef.FromString((tmp_path / "out.meta").read_bytes())
+    assert exported.HasField("graph_def") and not exported.graph_def.node
+
+
+def test_empty_standard_input_is_refused(tmp_path: Path) -> None:
+    result = run("export", "-", "-o", "out.meta", cwd=tmp_path, stdin=b"")
+    assert_clean_error(result, "standard input", "is empty")
+
+
+def test_save_debug_info_of_a_graph_def_input_is_refused_with_the_reason(tmp_path: Path) -> None:
+    """A GraphDef has no stack traces, and EXP-DEBUG-4 looks nodes up in a graph."""
+    (tmp_path / "g.pb").write_bytes(_snapshot().graph_def.SerializeToString())
+    result = run("export", "g.pb", "-o", "g.meta", "--save-debug-info", cwd=tmp_path)
+    assert_clean_error(result, "g.pb is a GraphDef", "snapshot")
+    assert not (tmp_path / "g.meta").exists()
+
+
+def test_inspect_reads_the_debug_files_export_writes(tmp_path: Path) -> None:
+    _snapshot_file(tmp_path)
+    exported = run("export", "s.binpb", "-o", "m.meta", "--save-debug-info", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    result = run("inspect", "m.debug", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["type"] == "debug_info"
+    assert summary["files"] == ["model.py"]
+    assert summary["nodes"] == summary["traces"] == 1
+    text = run("inspect", "m.debug", cwd=tmp_path)
+    assert "model.py" in text.stdout
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    _snapshot_file(tmp_path)
+    pipeline = subprocess.run(
+        f"'{sys.executable}' -m metagraph_export inspect --json s.binpb | head -c 1",
+        shell=True,
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        check=False,
+        executable="/bin/bash",
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert pipeline.stdout == b"{"
+    assert pipeline.stderr == b""
+
+
+def test_output_dash_writes_standard_output(tmp_path: Path) -> None:
+    source = _snapshot_file(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "metagraph_export", "export", str(source), "-o", "-"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert not (tmp_path / "-").exists()
+    expected = metagraph_export.export_meta_graph(graph=_snapshot())
+    assert result.stdout == expected.SerializeToString(deterministic=True)
+    assert b"nodes:" in result.stderr
+    text = run("export", source, "-o", "-", "--as-text", cwd=tmp_path)
+    assert text_format.Parse(text.stdout, MetaGraphDef()) == expected
+
+
+def test_output_dash_refuses_binary_to_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    source = _snapshot_file(tmp_path)
+    leader, follower = pty.openpty()
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "metagraph_export", "export", str(source), "-o", "-"],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert completed.returncode == 1
+    assert b"binary output to a terminal" in completed.stderr
+
+
+def test_output_dash_with_a_debug_file_is_refused(tmp_path: Path) -> None:
+    _snapshot_file(tmp_path)
+    result = run("export", "s.binpb", "-o", "-", "--save-debug-info", cwd=tmp_path)
+    assert_clean_error(result, "--save-debug-info")
+
+
+def test_serve_without_its_extra_says_how_to_install_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    # A module that refuses to import stands for the extra not installed.
+    (blocker / "grpc_health").mkdir()
+    (blocker / "grpc_health" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'grpc_health'\", name='grpc_health')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "metagraph_export", "serve", "--port", "0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={
+            **os.environ,
+            "PYTHONPATH": f"{blocker}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        },
+    )
+    assert result.returncode == 1
+    assert "pip install 'metagraph-export[server]'" in result.stderr
+
+
+def test_conformance_generate_help_needs_no_tensorflow(tmp_path: Path) -> None:
+    result = run("conformance", "generate", "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "--check" in result.stdout and "TensorFlow environment" in result.stdout

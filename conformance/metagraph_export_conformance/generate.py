@@ -13,7 +13,29 @@ from collections.abc import Sequence
 from . import CONFORMANCE_DIR
 
 
+_USAGE = """\
+usage: metagraph-export conformance generate [-h] [--check] [--slow] [--case PATTERN] [--quiet]
+
+Regenerate the conformance cases and their goldens from TensorFlow 2.21.
+Runs in the TensorFlow environment only (tools/make-tf-env, then
+.tf-env/bin/python -m metagraph_export_conformance.generate), from a source
+checkout.
+
+options:
+  -h, --help      show this help message and exit
+  --check         compare instead of writing
+  --slow          also run the slow cases
+  --case PATTERN  only these cases (glob); other files are left alone
+  --quiet         no line per case
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if {"-h", "--help"} & set(args):
+        # Help needs neither TensorFlow nor the source tree.
+        print(_USAGE, end="")
+        return 0
     if not (CONFORMANCE_DIR / "generator").is_dir():
         print(
             "generate: conformance/generator/ is not here (a source checkout is needed)",
@@ -24,7 +46,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # TensorFlow adds variables to collections in set order: fix str hashing.
         os.environ["PYTHONHASHSEED"] = "0"
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        args = list(sys.argv[1:] if argv is None else argv)
         os.execv(
             sys.executable, [sys.executable, "-m", "metagraph_export_conformance.generate", *args]
         )

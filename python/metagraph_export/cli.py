@@ -14,15 +14,15 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from google.protobuf import message as _message
 
-from . import _codec
-from ._api import HandedOver, export
+from . import _codec, _pipeline
 from ._sizes import graph_size
-from .errors import DecodeError, ExportError
+from .errors import DecodeError, ExportError, InvalidArgumentError
 from .snapshot.v1.snapshot_pb2 import GraphSnapshot
+from .tf.graph_debug_info_pb2 import GraphDebugInfo
 from .tf.graph_pb2 import GraphDef
 from .tf.meta_graph_pb2 import MetaGraphDef
 from .tf.op_def_pb2 import OpDef, OpList
@@ -32,23 +32,38 @@ _PROG = "metagraph-export"
 
 
 # Commands implemented by the packages beside this one, each with a
-# ``main(argv, prog) -> int`` of its own, imported only when used.
+# ``main(argv, prog) -> int`` of its own, imported only when used: the
+# module, what the command does, and the extra that installs what it needs.
 _DELEGATED = {
-    "serve": ("metagraph_export_grpc.cli", "run the gRPC service"),
+    "serve": ("metagraph_export_grpc.cli", "run the gRPC service", "server"),
     "conformance": (
         "metagraph_export_conformance.cli",
         "run the conformance suite against an implementation",
+        None,
     ),
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(args)
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly. Python would report
+        # the failed flush at exit, so stdout goes to /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _main(args: list[str]) -> int:
     if args and args[0] in _DELEGATED:
+        name, extra = _DELEGATED[args[0]][0], _DELEGATED[args[0]][2]
         try:
-            module = importlib.import_module(_DELEGATED[args[0]][0])
+            module = importlib.import_module(name)
         except ModuleNotFoundError as error:
-            print(f"{_PROG} {args[0]}: unavailable ({error})", file=sys.stderr)
+            hint = f"; install it with: pip install 'metagraph-export[{extra}]'" if extra else ""
+            print(f"{_PROG} {args[0]}: unavailable ({error}){hint}", file=sys.stderr)
             return 1
         status: int = module.main(args[1:], prog=f"{_PROG} {args[0]}")
         return status
@@ -60,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExportError as error:
         print(f"{_PROG}: error: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        raise
     except OSError as error:
         print(f"{_PROG}: error: {error.filename or ''}: {error.strerror}", file=sys.stderr)
         return 1
@@ -72,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
         prog=_PROG,
         description="TensorFlow 2.21's export_meta_graph without TensorFlow.",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     exporter = commands.add_parser(
@@ -80,15 +100,23 @@ def _parser() -> argparse.ArgumentParser:
         description="Export a GraphDef or a graph snapshot as TensorFlow's "
         "export_meta_graph would, and print a short summary.",
     )
-    exporter.add_argument("input", metavar="INPUT", help="a GraphDef or GraphSnapshot file")
+    exporter.add_argument(
+        "input", metavar="INPUT", help="a GraphDef or GraphSnapshot file; - reads standard input"
+    )
     exporter.add_argument(
         "-o",
         "--output",
         required=True,
         metavar="FILE",
-        help="the MetaGraphDef file to write (filename=)",
+        help="the MetaGraphDef file to write (filename=); - writes it to standard output "
+        "(binary only when that is not a terminal) and the summary to standard error",
     )
     _input_options(exporter)
+    exporter.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept an empty input file as an empty graph (refused otherwise)",
+    )
     exporter.add_argument(
         "--graph-def",
         metavar="FILE",
@@ -148,14 +176,15 @@ def _parser() -> argparse.ArgumentParser:
 
     inspector = commands.add_parser(
         "inspect",
-        help="summarize a MetaGraphDef, GraphDef or snapshot file",
-        description="Print nodes, ops, functions, collections, sizes and versions.",
+        help="summarize a MetaGraphDef, GraphDef, snapshot or debug info file",
+        description="Print nodes, ops, functions, collections, sizes and versions; for a "
+        "debug info file (.debug), its files, frames and traces.",
     )
-    inspector.add_argument("file", metavar="FILE")
-    _input_options(inspector, types=("auto", "meta_graph_def", "graph_def", "snapshot"))
+    inspector.add_argument("file", metavar="FILE", help="the file; - reads standard input")
+    _input_options(inspector, types=("auto", *_INSPECTED))
     inspector.add_argument("--json", action="store_true", help="print JSON")
     inspector.set_defaults(run=_run_inspect)
-    for name, (_, description) in _DELEGATED.items():
+    for name, (_, description, _) in _DELEGATED.items():
         commands.add_parser(name, help=description, add_help=False)
     return parser
 
@@ -181,24 +210,37 @@ _TYPES: dict[str, type[_message.Message]] = {
     "meta_graph_def": MetaGraphDef,
     "snapshot": GraphSnapshot,
     "graph_def": GraphDef,
+    "debug_info": GraphDebugInfo,
 }
+_INSPECTED = ("meta_graph_def", "snapshot", "graph_def", "debug_info")
 
 
-def _read(path: str) -> bytes:
+def _read(path: str, *, allow_empty: bool = False) -> bytes:
     if path == "-":
-        return sys.stdin.buffer.read()
-    with open(path, "rb") as stream:
-        return stream.read()
+        data = sys.stdin.buffer.read()
+    else:
+        with open(path, "rb") as stream:
+            data = stream.read()
+    if not data and not allow_empty:
+        # An empty file parses as an empty message of any type: it is far more
+        # often a failed earlier step than an empty graph.
+        raise DecodeError(
+            "standard input" if path == "-" else path,
+            "is empty (pass --allow-empty to export an empty graph)",
+        )
+    return data
 
 
-def _load(path: str, kind: str, fmt: str, candidates: Sequence[str]) -> tuple[str, Any, int]:
+def _load(
+    path: str, kind: str, fmt: str, candidates: Sequence[str], *, allow_empty: bool = False
+) -> tuple[str, Any, int]:
     """Reads a file as one of ``candidates``; returns the type, the message and the
     size in bytes. "auto" takes a type that parses without unknown fields; where
     several do, the one that reads the most fields into its schema.
 
     A graph_def comes back as the ``graph_def`` of an otherwise empty
     MetaGraphDef, parsed there so that an export can be built around it."""
-    data = _read(path)
+    data = _read(path, allow_empty=allow_empty)
     if kind != "auto":
         return kind, _parse(data, kind, path, fmt), len(data)
     best: tuple[int, str, Any] | None = None
@@ -256,15 +298,32 @@ def _field_count(message: _message.Message) -> int:
 
 
 def _run_export(arguments: argparse.Namespace) -> int:
+    to_stdout = arguments.output == "-"
+    if to_stdout and arguments.save_debug_info:
+        raise InvalidArgumentError(
+            "--save-debug-info", "writes a file beside the output, and the output is stdout"
+        )
+    _refuse_overwriting_inputs(arguments)
     kind, parsed, _ = _load(
-        arguments.input, arguments.input_type, arguments.input_format, ("snapshot", "graph_def")
+        arguments.input,
+        arguments.input_type,
+        arguments.input_format,
+        ("snapshot", "graph_def"),
+        allow_empty=arguments.allow_empty,
     )
     graph = parsed if kind == "snapshot" else None
     holder = parsed if kind == "graph_def" else None
     if arguments.graph_def:
         holder = _parse(_read(arguments.graph_def), "graph_def", arguments.graph_def, "auto")
-    graph_def = None if holder is None else HandedOver(holder)
-    del parsed, holder  # the export takes the graph over
+    if arguments.save_debug_info and graph is None:
+        # TensorFlow looks every exported node up in the graph it exports from
+        # (spec EXP-DEBUG-4), and a GraphDef alone is no such graph.
+        raise InvalidArgumentError(
+            "--save-debug-info",
+            f"{arguments.input} is a GraphDef, which has no creation stack traces to save; "
+            "export a graph snapshot (spec/snapshot.md) instead",
+        )
+    del parsed  # the export takes the graph over
     meta_info_def = None
     if arguments.meta_info_def:
         meta_info_def = _codec.parse_message(
@@ -279,10 +338,9 @@ def _run_export(arguments: argparse.Namespace) -> int:
     collection_list: list[str] | None = arguments.collections
     if arguments.no_collections:
         collection_list = []
-    result = export(
-        arguments.output,
+    export_arguments = _pipeline.export_arguments(
+        None if to_stdout else arguments.output,
         meta_info_def=meta_info_def,
-        graph_def=graph_def,
         saver_def=saver_def,
         collection_list=collection_list,
         as_text=arguments.as_text,
@@ -297,22 +355,82 @@ def _run_export(arguments: argparse.Namespace) -> int:
         if arguments.no_unbound_inputs_col
         else arguments.unbound_inputs_col_name,
     )
-    summary = _summary(result.meta_graph_def)
-    summary["files"] = [{"path": path, "bytes": os.path.getsize(path)} for path in result.files]
+    if holder is not None:
+        export_arguments = export_arguments.adopting(holder)
+    del holder
+    if to_stdout:
+        meta_graph_def, diagnostics = _export_to_stdout(export_arguments)
+        files: list[dict[str, Any]] = [{"path": "-", "bytes": None}]
+    else:
+        result = _pipeline.run(export_arguments)
+        meta_graph_def, diagnostics = result.meta_graph_def, result.diagnostics
+        files = [{"path": path, "bytes": os.path.getsize(path)} for path in result.files]
+    summary = _summary(meta_graph_def)
+    summary["files"] = files
     summary["diagnostics"] = [
         {"code": d.code, "severity": d.severity, "subject": d.subject, "message": d.message}
-        for d in result.diagnostics
+        for d in diagnostics
     ]
+    out = sys.stderr if to_stdout else sys.stdout
     if arguments.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary, indent=2), file=out)
         return 0
-    for entry in summary["files"]:
-        print(f"wrote {entry['path']} ({entry['bytes']:,} bytes)")
-    _print_summary(summary)
-    for diagnostic in result.diagnostics:
+    if not to_stdout:
+        for entry in files:
+            print(f"wrote {entry['path']} ({entry['bytes']:,} bytes)", file=out)
+    _print_summary(summary, out)
+    for diagnostic in diagnostics:
         if diagnostic.severity == "warning" or arguments.verbose:
-            print(f"{diagnostic.severity}: {diagnostic.message}")
+            print(f"{diagnostic.severity}: {diagnostic.message}", file=out)
     return 0
+
+
+def _export_to_stdout(
+    arguments: _pipeline.Arguments,
+) -> tuple[MetaGraphDef, tuple[_pipeline.Diagnostic, ...]]:
+    """The export's file content on standard output; binary is refused on a
+    terminal, where it would only garble the screen."""
+    if not arguments.as_text and sys.stdout.isatty():
+        raise InvalidArgumentError(
+            "--output", "binary output to a terminal; redirect it, or pass --as-text"
+        )
+    request = _pipeline.request(arguments)
+    built = _pipeline.build(request)
+    encoded = _pipeline.encode(built, arguments, request.snapshot, contents=True)
+    assert isinstance(encoded.content, bytes)
+    sys.stdout.buffer.write(encoded.content)
+    sys.stdout.flush()
+    return encoded.meta_graph_def, encoded.diagnostics
+
+
+def _refuse_overwriting_inputs(arguments: argparse.Namespace) -> None:
+    """An output that is one of the inputs (the same file, by device and inode,
+    whatever its name) would replace what the export reads."""
+    if arguments.output == "-":
+        return
+    outputs = [arguments.output]
+    if arguments.save_debug_info:
+        outputs.append(_pipeline.debug_file_name(arguments.output))
+    inputs = [arguments.input, arguments.graph_def, arguments.meta_info_def, arguments.saver_def]
+    inputs += arguments.op_defs
+    identities = {}
+    for path in inputs:
+        if path and path != "-":
+            try:
+                status = os.stat(path)
+            except OSError:
+                continue  # reported when it is read
+            identities[(status.st_dev, status.st_ino)] = path
+    for output in outputs:
+        try:
+            status = os.stat(output)
+        except OSError:
+            continue
+        source = identities.get((status.st_dev, status.st_ino))
+        if source is not None:
+            raise InvalidArgumentError(
+                "--output", f"{output} is the input {source}; write the export elsewhere"
+            )
 
 
 def _run_inspect(arguments: argparse.Namespace) -> int:
@@ -320,8 +438,12 @@ def _run_inspect(arguments: argparse.Namespace) -> int:
         arguments.file,
         arguments.input_type,
         arguments.input_format,
-        ("meta_graph_def", "snapshot", "graph_def"),
+        # A debug info file goes by TensorFlow's name for it: its messages are
+        # so loose that many other files parse as one.
+        _INSPECTED if arguments.file.endswith(".debug") else _INSPECTED[:-1],
     )
+    if kind == "debug_info":
+        return _inspect_debug_info(arguments, parsed, size)
     if kind == "meta_graph_def":
         summary = _summary(parsed)
     elif kind == "snapshot":
@@ -344,6 +466,32 @@ def _run_inspect(arguments: argparse.Namespace) -> int:
     else:
         print(f"{arguments.file}: {kind}, {summary['bytes']:,} bytes")
         _print_summary(summary)
+    return 0
+
+
+def _inspect_debug_info(
+    arguments: argparse.Namespace, debug_info: GraphDebugInfo, size: int
+) -> int:
+    summary = {
+        "file": arguments.file,
+        "type": "debug_info",
+        "bytes": size,
+        "files": list(debug_info.files),
+        "frames": len(debug_info.frames_by_id),
+        "traces": len(debug_info.traces) + len(debug_info.traces_by_id),
+        "nodes": len(debug_info.name_to_trace_id) + len(debug_info.traces),
+    }
+    if arguments.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    print(f"{arguments.file}: debug_info, {size:,} bytes")
+    print(f"  nodes with a stack trace: {summary['nodes']:,}")
+    print(f"  traces: {summary['traces']:,}, frames: {summary['frames']:,}")
+    print(f"  source files: {len(debug_info.files)}")
+    for name in debug_info.files[:8]:
+        print(f"    {name}")
+    if len(debug_info.files) > 8:
+        print(f"    +{len(debug_info.files) - 8} more")
     return 0
 
 
@@ -383,25 +531,28 @@ def _summary(meta_graph_def: MetaGraphDef) -> dict[str, Any]:
     }
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
+def _print_summary(summary: dict[str, Any], out: TextIO | None = None) -> None:
+    def say(text: str) -> None:
+        print(text, file=out or sys.stdout)
+
     ops = summary["ops"]
     top = ", ".join(f"{name} x{count}" for name, count in list(ops.items())[:8])
     more = f", +{len(ops) - 8} more" if len(ops) > 8 else ""
-    print(f"  nodes: {summary['nodes']:,} ({len(ops)} op types: {top}{more})")
-    print(f"  functions: {summary['functions']}")
-    print(f"  devices: {', '.join(summary['devices']) or 'none'}")
+    say(f"  nodes: {summary['nodes']:,} ({len(ops)} op types: {top}{more})")
+    say(f"  functions: {summary['functions']}")
+    say(f"  devices: {', '.join(summary['devices']) or 'none'}")
     collections = summary["collections"]
     listing = ", ".join(f"{key} ({value})" for key, value in collections.items())
-    print(f"  collections: {listing or 'none'}")
+    say(f"  collections: {listing or 'none'}")
     if summary.get("saver"):
-        print(f"  saver: restore op {summary['saver']}")
+        say(f"  saver: restore op {summary['saver']}")
     versions = summary["graph_versions"]
-    print(
+    say(
         f"  versions: producer {versions['producer']}, min_consumer {versions['min_consumer']}; "
         f"tensorflow {summary['tensorflow_version'] or '-'}"
     )
     sizes = summary["sizes"]
-    print(
+    say(
         f"  sizes: graph_def {sizes['graph_def']:,} bytes, stripped_op_list "
         f"{summary['stripped_op_list']} ops / {sizes['stripped_op_list']:,} bytes, "
         f"collections {sizes['collections']:,} bytes"
