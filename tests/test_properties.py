@@ -1,4 +1,4 @@
-"""Properties of the reference exporter on generated graph snapshots (spec/README.md).
+"""Properties of the reference exporter on generated graph snapshots (spec/export.md).
 
 Hypothesis generates valid snapshots and export options
 (:mod:`metagraph_export.testing.strategies`); each test states one

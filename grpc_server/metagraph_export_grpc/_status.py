@@ -31,7 +31,7 @@ from metagraph_export.errors import (
 
 DOMAIN = "metagraph-export"
 
-# The specification's table (spec/README.md, EXP-ERR-6): the status code of
+# The specification's table (spec/export.md, EXP-ERR-6): the status code of
 # each error category. Nothing else decides the status of an exporter error.
 STATUS_BY_CATEGORY: dict[str, grpc.StatusCode] = {
     "INVALID_ARGUMENT": grpc.StatusCode.INVALID_ARGUMENT,
