@@ -384,8 +384,11 @@ def test_invalid_regex_scope_that_must_strip_a_collection_drops_it() -> None:
     snapshot.collections.add(key="nodes").items.add(name="a(x/y:0")
     result = metagraph_export.export(graph=snapshot, export_scope="a(")
     assert "nodes" not in result.meta_graph_def.collection_def
-    assert [(d.code, d.subject) for d in result.diagnostics] == [("COLLECTION_DROPPED", "nodes")]
-    assert "regular expression" in result.diagnostics[0].message
+    assert [(d.code, d.subject) for d in result.diagnostics] == [
+        ("SCOPE_MATCHES_NOTHING", "a("),
+        ("COLLECTION_DROPPED", "nodes"),
+    ]
+    assert "regular expression" in result.diagnostics[1].message
 
 
 def test_colocation_entry_without_at_sign_under_a_scope(tmp_path: Path, output: Output) -> None:

@@ -747,3 +747,20 @@ def test_conformance_generate_help_needs_no_tensorflow(tmp_path: Path) -> None:
     result = run("conformance", "generate", "--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "--check" in result.stdout and "TensorFlow environment" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("options", "warning"),
+    [
+        (["--export-scope", "nope"], "export scope 'nope' matches no node"),
+        (["--collection", "no_such_key"], "collection_list names 'no_such_key'"),
+    ],
+)
+def test_a_scope_or_collection_matching_nothing_is_warned_about(
+    tmp_path: Path, options: list[str], warning: str
+) -> None:
+    """EXP-DIAG-6, EXP-DIAG-7: TensorFlow says nothing; the command line says why."""
+    _snapshot_file(tmp_path)
+    result = run("export", "s.binpb", "-o", "m.meta", *options, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"warning: {warning}" in result.stdout

@@ -204,7 +204,12 @@ for scope, name, topics, description in [
         "A nested scope: sab/inner/y becomes y; inputs from sab/x leave the scope.",
     ),
     ("t", "NodeNamedLikeScope", ("scope.strip",), "A node named t/s under scope t: stripped to s."),
-    ("nope", "NoMatch", ("scope.include_prefix",), "A scope that selects nothing: no nodes."),
+    (
+        "nope",
+        "NoMatch",
+        ("scope.include_prefix", "scope.matches_nothing"),
+        "A scope that selects nothing: no nodes, and a warning.",
+    ),
     ("", "EmptyString", ("scope.empty_string",), 'Scope "" is the same as no scope.'),
 ]:
     case(

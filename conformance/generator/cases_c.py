@@ -110,7 +110,7 @@ case(
 case(
     "Required.Collections.ListUnknownKeys",
     ("collections.list_unknown_key",),
-    "Keys the graph does not have are ignored.",
+    "Keys the graph does not have are ignored, each with a warning.",
     graph="small",
     options={"collection_list": ["no_such_key", "notes", "another_missing"]},
 )

@@ -34,6 +34,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "snapshot.capture": ("SNAP-3", "SNAP-13", "SNAP-14"),
     # Export scope.
     "scope.include_prefix": ("EXP-SCOPE-1", "EXP-SCOPE-2"),
+    "scope.matches_nothing": ("EXP-DIAG-6",),
     "scope.strip": ("EXP-SCOPE-3", "EXP-SCOPE-5", "EXP-SCOPE-11"),
     "scope.trailing_slash": ("EXP-SCOPE-1", "EXP-SCOPE-3"),
     "scope.empty_string": ("EXP-ARGS-5", "EXP-GRAPH-1"),
@@ -90,7 +91,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "collections.list_none": ("EXP-COLL-1",),
     "collections.list_selects": ("EXP-COLL-1", "EXP-ARGS-6"),
     "collections.list_empty": ("EXP-ARGS-6", "EXP-COLL-1"),
-    "collections.list_unknown_key": ("EXP-COLL-3", "EXP-COLL-6"),
+    "collections.list_unknown_key": ("EXP-COLL-3", "EXP-COLL-6", "EXP-DIAG-7"),
     "collections.list_duplicates": ("EXP-COLL-2",),
     "collections.key_order": ("EXP-COLL-22", "EXP-ENC-5", "EXP-ENC-10"),
     "collections.non_string_keys": ("SNAP-10",),

@@ -526,6 +526,9 @@ def _diagnostics(
     if graph is not None:
         for key in graph.snapshot.non_string_collection_keys:
             found.append(("COLLECTION_KEY_NOT_STRING", key))
+    scope = kwargs.get("export_scope")
+    if scope and not meta_graph_def.graph_def.node:
+        found.append(("SCOPE_MATCHES_NOTHING", scope))
     given_info = kwargs.get("meta_info_def")
     if given_info is None or not given_info.stripped_op_list.op:
         functions = {f.signature.name for f in meta_graph_def.graph_def.library.function}
@@ -556,10 +559,44 @@ def _diagnostics(
                 dropped.remove(key)
                 merged.append(key)
         dropped = merged + dropped
-    found.extend(("COLLECTION_DROPPED", key) for key in dropped)
+    listed = case.options.get("collection_list")
+    if listed is None:
+        found.extend(("COLLECTION_DROPPED", key) for key in dropped)
+    else:
+        # Keys are processed in the list's order; one naming no collection
+        # is reported at its turn (spec EXP-DIAG-7).
+        present = _collection_keys(kwargs, meta_graph_def, graph)
+        for key in listed:
+            if key not in present:
+                found.append(("COLLECTION_NOT_FOUND", key))
+            elif key in dropped:
+                dropped.remove(key)
+                found.append(("COLLECTION_DROPPED", key))
+        found.extend(("COLLECTION_DROPPED", key) for key in dropped)
     if kwargs.get("save_debug_info") and not kwargs.get("filename"):
         found.append(("DEBUG_INFO_NOT_WRITTEN", ""))
     return found
+
+
+def _collection_keys(
+    kwargs: dict[str, Any], meta_graph_def: MetaGraphDef, graph: Graph | None
+) -> set[str]:
+    """The keys that name a collection at step 10 of spec EXP-ALGO-1."""
+    keys = {c.key for c in graph.snapshot.collections} if graph is not None else set()
+    rewriting = bool(
+        kwargs.get("export_scope")
+        or kwargs.get("clear_devices")
+        or kwargs.get("clear_extraneous_savers")
+    )
+    unbound = kwargs.get("unbound_inputs_col_name", "unbound_inputs")
+    if rewriting and unbound:
+        # Replaced by the inputs that leave the scope, and gone with none.
+        keys.discard(unbound)
+        if unbound in meta_graph_def.collection_def:
+            keys.add(unbound)
+    if kwargs.get("clear_extraneous_savers"):
+        keys.add("savers")
+    return keys
 
 
 def observe_synthesized(case: CaseDef, run_tensorflow: bool) -> Observation:

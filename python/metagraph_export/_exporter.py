@@ -46,6 +46,8 @@ _SEVERITY = {
     "COLLECTION_DROPPED": "warning",
     "OP_NOT_REGISTERED": "warning",
     "DEBUG_INFO_NOT_WRITTEN": "warning",
+    "SCOPE_MATCHES_NOTHING": "warning",
+    "COLLECTION_NOT_FOUND": "warning",
     "COLLECTION_KEY_NOT_STRING": "info",
 }
 
@@ -57,7 +59,8 @@ class Diagnostic:
 
     ``code`` is one of the diagnostic codes of the specification
     (``COLLECTION_DROPPED``, ``COLLECTION_KEY_NOT_STRING``, ``OP_NOT_REGISTERED``,
-    ``DEBUG_INFO_NOT_WRITTEN``); ``subject`` is the collection key or op name.
+    ``DEBUG_INFO_NOT_WRITTEN``, ``SCOPE_MATCHES_NOTHING``, ``COLLECTION_NOT_FOUND``);
+    ``subject`` is the collection key, op name or scope.
     """
 
     code: str
@@ -128,6 +131,14 @@ def build(request: Request) -> Built:
         if request.clear_extraneous_savers:
             exclude = extraneous_saver_nodes(source, request.saver_def)
         unbound_inputs = _rewritten_graph(meta_graph_def.graph_def, source, request, scope, exclude)
+        if scope and not meta_graph_def.graph_def.node:
+            diagnostics.append(
+                Diagnostic(
+                    "SCOPE_MATCHES_NOTHING",
+                    scope.text,
+                    f"export scope {scope.text!r} matches no node: the exported graph is empty",
+                )
+            )
         if request.unbound_inputs_col_name:
             # TensorFlow clears and refills this collection of the graph itself;
             # here the change stays local to this export.
@@ -175,8 +186,18 @@ def build(request: Request) -> Built:
     for key in keys:
         if request.clear_extraneous_savers and key == SAVERS_KEY:
             items = [_retained_saver(request.saver_def)]
+        elif key in collections:
+            items = collections[key]
         else:
-            items = collections.get(key, [])
+            items = []
+            if request.collection_list is not None:
+                diagnostics.append(
+                    Diagnostic(
+                        "COLLECTION_NOT_FOUND",
+                        key,
+                        f"collection_list names {key!r}, and the graph has no such collection",
+                    )
+                )
         reason = add_collection(meta_graph_def, key, items, scope, exclude)
         if reason is not None:
             diagnostics.append(

@@ -135,6 +135,9 @@ function exportMetaGraph(buffer) {
   const keys = a.collectionList !== null ? a.collectionList : [...collections.keys()];
   const entries = new Map();
   for (const key of keys) {
+    if (a.collectionList !== null && !collections.has(key)) {
+      diagnostics.push(['COLLECTION_NOT_FOUND', key]); // EXP-DIAG-7
+    }
     const dropped = addCollection(entries, key, collections.get(key) || [], a.exportScope);
     if (dropped) diagnostics.push(['COLLECTION_DROPPED', key]);
   }

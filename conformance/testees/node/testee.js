@@ -13,6 +13,8 @@ const SEVERITIES = {
   COLLECTION_KEY_NOT_STRING: 'info',
   OP_NOT_REGISTERED: 'warning',
   DEBUG_INFO_NOT_WRITTEN: 'warning',
+  SCOPE_MATCHES_NOTHING: 'warning',
+  COLLECTION_NOT_FOUND: 'warning',
 };
 
 function frame(fields) {
