@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from . import CONFORMANCE_DIR
 
-
 _USAGE = """\
 usage: metagraph-export conformance generate [-h] [--check] [--slow] [--case PATTERN] [--quiet]
 
