@@ -94,14 +94,10 @@ def run_export(
         if arguments.save_debug_info:
             output_root.resolve(_pipeline.debug_file_name(filename))
 
-    exporter_request = steps.run(_pipeline.request, arguments)
-    built = steps.run(_pipeline.build, exporter_request)
-    encoded = steps.run(
-        _pipeline.encode, built, arguments, exporter_request.snapshot, contents=True
-    )
+    encoded = steps.run(_pipeline.build_and_encode, arguments, contents=True)
     as_text = arguments.as_text
     # The request (and the graph in it) is no longer needed.
-    del built, exporter_request, arguments
+    del arguments
     steps.check()
     content, debug_content = encoded.content, encoded.debug_content
     # Without a streaming writer (stream_large), the content is bytes.

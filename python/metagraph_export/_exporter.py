@@ -131,7 +131,7 @@ def build(request: Request) -> Built:
         if request.clear_extraneous_savers:
             exclude = extraneous_saver_nodes(source, request.saver_def)
         unbound_inputs = _rewritten_graph(meta_graph_def.graph_def, source, request, scope, exclude)
-        if scope and not meta_graph_def.graph_def.node:
+        if scope.text and not meta_graph_def.graph_def.node:
             diagnostics.append(
                 Diagnostic(
                     "SCOPE_MATCHES_NOTHING",

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-from . import _debug_info
+from . import _debug_info, _native
 from ._codec import as_message, full_name, streamed_size, write_binary
 from ._codec import encode as encode_message
 from ._exporter import Built, Diagnostic, Request
@@ -60,6 +60,7 @@ __all__ = [
     "Encoded",
     "ExportResult",
     "build",
+    "build_and_encode",
     "check_size",
     "debug_file_name",
     "diagnostic_to_proto",
@@ -103,6 +104,8 @@ class Arguments:
     """A message whose ``graph_def`` is ``graph_def`` and that no one else
     holds (the command line's parse of its input): the export is built in it,
     rather than in a copy of the graph."""
+    backend: str | None = None
+    """``python``, ``native`` or ``auto``; None reads the environment (``_native``)."""
 
     def adopting(self, holder: MetaGraphDef) -> Arguments:
         """These arguments with ``holder.graph_def`` as ``graph_def``, built in
@@ -110,9 +113,9 @@ class Arguments:
         return dataclasses.replace(self, graph_def=holder.graph_def, adopted=holder)
 
     @classmethod
-    def from_proto(cls, message: object) -> Arguments:
+    def from_proto(cls, message: object, *, backend: str | None = None) -> Arguments:
         """The arguments an ``ExportArguments`` message stands for, checked as
-        keyword arguments are."""
+        keyword arguments are, to run on ``backend``."""
         proto = as_message(message, ExportArguments, "arguments")
         kwargs: dict[str, Any] = {
             "as_text": proto.as_text,
@@ -135,7 +138,7 @@ class Arguments:
             kwargs["unbound_inputs_col_name"] = proto.unbound_inputs_col_name or None
         if proto.HasField("op_defs"):
             kwargs["op_defs"] = proto.op_defs
-        return export_arguments(**kwargs)
+        return export_arguments(**kwargs, backend=backend)
 
     def to_proto(self) -> ExportArguments:
         """The ``ExportArguments`` message of these arguments (``op_registry``
@@ -187,8 +190,11 @@ def export_arguments(
 ) -> Arguments:
     """Checks ``export_meta_graph``'s arguments (spec EXP-ARGS) and normalizes
     them. ``kwargs`` take ``unbound_inputs_col_name`` (as TensorFlow's do),
-    ``op_defs`` (custom OpDefs: an ``OpList`` or an iterable of ``OpDef``) and
-    ``op_registry`` (an :class:`OpRegistry` replacing the bundled one)."""
+    ``op_defs`` (custom OpDefs: an ``OpList`` or an iterable of ``OpDef``),
+    ``op_registry`` (an :class:`OpRegistry` replacing the bundled one) and
+    ``backend`` (``"python"``, ``"native"`` or ``"auto"``; by default the
+    environment variable ``METAGRAPH_EXPORT_BACKEND``, else ``"auto"``: the
+    native implementation where it is installed)."""
     flags = {
         "as_text": as_text,
         "clear_devices": clear_devices,
@@ -202,6 +208,7 @@ def export_arguments(
     unbound_inputs_col_name = kwargs.pop("unbound_inputs_col_name", DEFAULT_UNBOUND_INPUTS_COL_NAME)
     op_defs = custom_op_defs(kwargs.pop("op_defs", None))
     op_registry = kwargs.pop("op_registry", None)
+    backend = kwargs.pop("backend", None)
     if kwargs:
         names = ", ".join(sorted(kwargs))
         raise ArgumentTypeError("kwargs", f"unexpected keyword argument(s): {names}")
@@ -213,6 +220,10 @@ def export_arguments(
         raise ArgumentTypeError.expected("export_scope", "a str or None", export_scope)
     if op_registry is not None and not isinstance(op_registry, OpRegistry):
         raise ArgumentTypeError.expected("op_registry", "an OpRegistry", op_registry)
+    if backend is not None and backend not in _native.BACKENDS:
+        raise InvalidArgumentError(
+            "backend", f"{backend!r} is none of {', '.join(_native.BACKENDS)}"
+        )
     path = _path(filename)
     return Arguments(
         filename=path,
@@ -233,6 +244,7 @@ def export_arguments(
         unbound_inputs_col_name=unbound_inputs_col_name,
         op_defs=tuple(op_defs),
         op_registry=op_registry,
+        backend=backend,
     )
 
 
@@ -474,11 +486,34 @@ class ExportResult:
     """The paths written: the meta graph file, then the debug file."""
 
 
-def run(arguments: Arguments) -> ExportResult:
-    """One export in this process, files written where ``filename`` says."""
+def build_and_encode(
+    arguments: Arguments, *, contents: bool, stream_large: bool = False
+) -> Encoded:
+    """Stages 2 to 4: natively where the backend is chosen and takes the
+    arguments (``_native``), else in Python. See :func:`encode`."""
+    if _native.chosen(arguments.backend):
+        native = _native.export(arguments)
+        if native is not None:
+            for diagnostic in native.diagnostics:
+                diagnostic.log()
+            for_file = contents or arguments.filename is not None
+            return Encoded(
+                meta_graph_def=native.meta_graph_def,
+                diagnostics=native.diagnostics,
+                content=native.content if for_file else None,
+                debug_info=native.debug_info,
+                debug_content=native.debug_content,
+            )
     exporter_request = request(arguments)
     built = build(exporter_request)
-    encoded = encode(built, arguments, exporter_request.snapshot, contents=False, stream_large=True)
+    return encode(
+        built, arguments, exporter_request.snapshot, contents=contents, stream_large=stream_large
+    )
+
+
+def run(arguments: Arguments) -> ExportResult:
+    """One export in this process, files written where ``filename`` says."""
+    encoded = build_and_encode(arguments, contents=False, stream_large=True)
     files: tuple[str, ...] = ()
     if arguments.filename is not None:
         assert encoded.content is not None

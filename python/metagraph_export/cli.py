@@ -394,9 +394,7 @@ def _export_to_stdout(
         raise InvalidArgumentError(
             "--output", "binary output to a terminal; redirect it, or pass --as-text"
         )
-    request = _pipeline.request(arguments)
-    built = _pipeline.build(request)
-    encoded = _pipeline.encode(built, arguments, request.snapshot, contents=True)
+    encoded = _pipeline.build_and_encode(arguments, contents=True)
     assert isinstance(encoded.content, bytes)
     sys.stdout.buffer.write(encoded.content)
     sys.stdout.flush()

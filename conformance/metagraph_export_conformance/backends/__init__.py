@@ -132,10 +132,10 @@ class Backend(ABC):
 
 def make_backend(spec: str, timeout: float) -> Backend:
     """The backend named by ``--backend``."""
-    if spec == "python":
+    if spec in ("python", "native"):
         from .python import PythonBackend
 
-        return PythonBackend()
+        return PythonBackend(native=spec == "native")
     if spec.startswith("exec:"):
         from .exec import ExecBackend
 
@@ -152,5 +152,6 @@ def make_backend(spec: str, timeout: float) -> Backend:
 
         return TensorFlowBackend()
     raise BackendError(
-        f"unknown backend {spec!r}: expected python, tensorflow, exec:PROGRAM or grpc://HOST:PORT"
+        f"unknown backend {spec!r}: expected python, native, tensorflow, exec:PROGRAM or "
+        "grpc://HOST:PORT"
     )

@@ -1,7 +1,9 @@
-"""The reference implementation, called in this process."""
+"""The reference implementation, called in this process: its Python stages
+(``python``), or the native ones (``native``, where installed)."""
 
 from __future__ import annotations
 
+import importlib
 import traceback
 
 import metagraph_export
@@ -9,7 +11,17 @@ from google.protobuf import message as _message
 from metagraph_export._pipeline import Arguments, run
 from metagraph_export.api.v1.export_pb2 import ExportArguments
 
-from . import FILESYSTEM, SYNTHESIZED, Backend, Broken, Call, Exported, Failed, Outcome
+from . import (
+    FILESYSTEM,
+    SYNTHESIZED,
+    Backend,
+    BackendError,
+    Broken,
+    Call,
+    Exported,
+    Failed,
+    Outcome,
+)
 
 
 def parse_arguments(data: bytes) -> ExportArguments | Failed:
@@ -24,11 +36,23 @@ def parse_arguments(data: bytes) -> ExportArguments | Failed:
 
 
 class PythonBackend(Backend):
-    name = "python"
     capabilities = frozenset({FILESYSTEM, SYNTHESIZED})
 
+    def __init__(self, *, native: bool = False) -> None:
+        self.name = "native" if native else "python"
+
     def start(self) -> str:
-        return f"metagraph-export {metagraph_export.__version__} (Python reference, in process)"
+        version = metagraph_export.__version__
+        if self.name == "python":
+            return f"metagraph-export {version} (Python reference, in process)"
+        try:
+            native = importlib.import_module("metagraph_export_native")
+        except ImportError:
+            raise BackendError(
+                "native: metagraph_export_native is not installed (native/README.md)"
+            ) from None
+        native_version = getattr(native, "__version__", "?")
+        return f"metagraph-export {version} with metagraph-export-native {native_version}"
 
     def run(self, call: Call) -> Outcome:
         if call.raw_arguments is not None:
@@ -39,7 +63,7 @@ class PythonBackend(Backend):
         arguments = call.localized()
         before = None if call.too_large_to_serialize else arguments.SerializeToString()
         try:
-            result = run(Arguments.from_proto(arguments))
+            result = run(Arguments.from_proto(arguments, backend=self.name))
         except metagraph_export.ExportError as error:
             return Failed(error.category, str(error))
         except Exception:
