@@ -17,7 +17,6 @@ UNBOUND_INPUT_PREFIX = "$unbound_inputs_"
 
 # Characters with a meaning in a regular expression (Python's re, no flags).
 _REGEX_SPECIAL = frozenset(".^$*+?{}[]\\|()")
-_UNBOUND_PATTERN = re.compile(r"([\^]|^)(.*)")
 _PREPEND_PATTERN = re.compile(r"([\^]|loc:@|^)(.*)")
 
 
@@ -89,13 +88,22 @@ class Scope:
 
 
 def mark_unbound(name: str) -> str:
-    """Prefix an input that leaves the scope, after a leading "^" if any (spec EXP-SCOPE-10)."""
-    if "\n" in name:
-        # "." stops at a line break, and each line may start another match.
-        return _UNBOUND_PATTERN.sub(r"\1" + UNBOUND_INPUT_PREFIX + r"\2", name)
-    if name.startswith("^"):
-        return "^" + UNBOUND_INPUT_PREFIX + name[1:]
-    return UNBOUND_INPUT_PREFIX + name
+    """Marks an input that leaves the scope (spec EXP-SCOPE-10).
+
+    TensorFlow substitutes ``([\\^]|^)(.*)``: the first line gets the prefix after
+    its leading "^" (or in front), and each later line, where "." stops and
+    the next match starts, after its first "^", if it has one."""
+    first, *rest = name.split("\n")
+    if first.startswith("^"):
+        marked = ["^" + UNBOUND_INPUT_PREFIX + first[1:]]
+    else:
+        marked = [UNBOUND_INPUT_PREFIX + first]
+    for line in rest:
+        caret = line.find("^")
+        marked.append(
+            line if caret < 0 else line[: caret + 1] + UNBOUND_INPUT_PREFIX + line[caret + 1 :]
+        )
+    return "\n".join(marked)
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
