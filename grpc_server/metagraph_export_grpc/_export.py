@@ -28,8 +28,8 @@ from metagraph_export._api import export
 from metagraph_export._arguments import to_kwargs
 from metagraph_export._codec import encode
 from metagraph_export._exporter import Diagnostic
-from metagraph_export._files import debug_file_name, write_files
-from metagraph_export.errors import DecodeError, InvalidArgumentError, WriteError
+from metagraph_export._files import debug_file_name
+from metagraph_export.errors import DecodeError, InvalidArgumentError
 from metagraph_export.service.v1.service_pb2 import ExportRequest
 from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot
 from metagraph_export.tf.graph_debug_info_pb2 import GraphDebugInfo
@@ -160,11 +160,5 @@ def write(outcome: Outcome, output_root: OutputRoot | None, steps: Abandonable) 
         return []
     assert output_root is not None
     steps.check()
-    try:
-        write_files([(path, content) for _, path, content in outcome.files])
-    except WriteError as error:
-        # Report the path as the client named it, and no absolute path of ours.
-        name = next((n for n, p, _ in outcome.files if p == error.path), error.path)
-        message = str(error).removeprefix(f"cannot write {error.path!r}: ")
-        raise WriteError(name, output_root.hide(message)) from None
+    output_root.write([(name, content) for name, _, content in outcome.files])
     return [name for name, _, _ in outcome.files]

@@ -7,17 +7,25 @@ directory whose real path (symbolic links resolved) leaves the root, a final
 component that is a symbolic link, and an existing target that is a device, a
 FIFO, a socket or anything else but a regular file or a directory. A directory
 in the way (or a name ending in ``/``) fails when the files are written, with
-WRITE_FAILED, as the specification requires (EXP-FILE-7). Missing parent
-directories are created below the root when the files are written, by the
-reference's atomic writer.
+WRITE_FAILED, as the specification requires (EXP-FILE-7).
+
+That check is early, for a fast and clear refusal, but the export runs for a
+while after it. What keeps the files below the root is the writer: it holds the
+root open as a directory descriptor and creates and opens every directory
+relative to it without following a symbolic link, so a link swapped in during
+the export makes the write fail with WRITE_FAILED and nothing is written
+anywhere. Missing parent directories are created then, and removed again if the
+write fails.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 
-from metagraph_export.errors import InvalidArgumentError
+from metagraph_export._files import Content, Root, write_files
+from metagraph_export.errors import InvalidArgumentError, WriteError
 
 from ._status import FILENAME_REFUSED, STATUS_BY_CATEGORY, ServiceError
 
@@ -30,6 +38,7 @@ class OutputRoot:
         if not os.path.isdir(real):
             raise NotADirectoryError(f"output root {path!r} is not a directory")
         self.path = real
+        self._root = Root(real)
 
     def resolve(self, filename: str) -> str:
         """The absolute path ``filename`` writes to, or a ServiceError saying why not."""
@@ -53,6 +62,20 @@ class OutputRoot:
         if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
             raise _refused(filename, f"exists and is {_kind(status.st_mode)}, not a regular file")
         return target
+
+    def write(self, files: Sequence[tuple[str, Content]]) -> None:
+        """Writes (filename, content) pairs below the root, all or nothing,
+        ``filename`` as the request named it; raises WriteError with that name
+        and a message that does not show the root's absolute path."""
+        try:
+            write_files(files, self._root)
+        except WriteError as error:
+            message = str(error).removeprefix(f"cannot write {error.path!r}: ")
+            raise WriteError(error.path, self.hide(message)) from None
+
+    def close(self) -> None:
+        """Lets go of the root's directory descriptor; nothing can be written after."""
+        self._root.close()
 
     def relative(self, path: str) -> str:
         """``path`` as the client knows it: relative to the root."""
