@@ -2,10 +2,10 @@
 
 A request names its file relative to the root. Refused with INVALID_ARGUMENT,
 before anything is exported: an absolute path, a ``..`` component, a NUL
-character or a string that is not valid UTF-8 (lone surrogates), a parent
-directory whose real path (symbolic links resolved) leaves the root, a final
-component that is a symbolic link, and an existing target that is a device, a
-FIFO, a socket or anything else but a regular file or a directory. A directory
+character or a string that is not valid UTF-8 (lone surrogates), a symbolic
+link at any component below the root (wherever it leads), and an existing
+target that is a device, a FIFO, a socket or anything else but a regular file
+or a directory. A directory
 in the way (or a name ending in ``/``) fails when the files are written, with
 WRITE_FAILED, as the specification requires (EXP-FILE-7).
 
@@ -45,16 +45,28 @@ class OutputRoot:
         problem = _lexical_problem(filename)
         if problem is not None:
             raise _refused(filename, problem)
-        candidate = os.path.join(self.path, filename)
-        parent = os.path.realpath(os.path.dirname(candidate))
-        if os.path.commonpath([parent, self.path]) != self.path:
-            raise _refused(filename, "its directory leaves the output root through a symbolic link")
-        target = os.path.join(parent, os.path.basename(candidate))
+        *directories, name = filename.split("/")
+        path = self.path
+        for part in (part for part in directories if part not in ("", ".")):
+            path = os.path.join(path, part)
+            try:
+                status = os.lstat(path)
+            except OSError:
+                # Missing, or below something that is not a directory: the
+                # writer creates it or fails with WRITE_FAILED (EXP-FILE-7).
+                return os.path.join(self.path, filename)
+            if stat.S_ISLNK(status.st_mode):
+                shown = os.path.relpath(path, self.path)
+                raise _refused(filename, f"has a symbolic link on its way: {shown!r}")
+            if not stat.S_ISDIR(status.st_mode):
+                return os.path.join(self.path, filename)
+        target = os.path.join(path, name)
+        if name in ("", "."):
+            # A name ending in "/" is a directory: WRITE_FAILED (EXP-FILE-7).
+            return target
         try:
             status = os.lstat(target)
         except OSError:
-            # Missing, or below something that is not a directory: the writer
-            # creates it or fails with WRITE_FAILED (EXP-FILE-7).
             return target
         if stat.S_ISLNK(status.st_mode):
             raise _refused(filename, "is a symbolic link")
