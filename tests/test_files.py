@@ -11,6 +11,7 @@ which runs exactly between the checks and the renames.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -23,12 +24,23 @@ import pytest
 from metagraph_export import WriteError
 from metagraph_export._files import Content, Root, debug_file_name, write_files
 
+# As root, a child that should meet permission checks loses the capabilities
+# that bypass them.
+_WITHOUT_OVERRIDES = (
+    ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0
+    else []
+)
 
-def _run_child(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+
+def _run_child(
+    script: str, cwd: Path, *, permission_checks: bool = False
+) -> subprocess.CompletedProcess[str]:
     """Runs a Python snippet in a fresh interpreter, so that process-wide state
     (umask, resource limits, signal dispositions) stays out of this one."""
+    prefix = _WITHOUT_OVERRIDES if permission_checks else []
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
+        [*prefix, sys.executable, "-c", textwrap.dedent(script)],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -200,6 +212,43 @@ def test_directory_without_write_permission_is_refused(tmp_path: Path) -> None:
         assert os.listdir(locked) == []
     finally:
         locked.chmod(0o755)
+
+
+@pytest.mark.skipif(
+    bool(_WITHOUT_OVERRIDES) and shutil.which("setpriv") is None,
+    reason="as root, permission checks need setpriv to drop the capabilities that bypass them",
+)
+@pytest.mark.parametrize("with_root", [False, True])
+def test_a_directory_that_may_be_searched_but_not_read(tmp_path: Path, with_root: bool) -> None:
+    """Its descriptor cannot be opened for reading, only as a path (O_PATH):
+    the file is written all the same, as it would be by a plain open()."""
+    (tmp_path / "root" / "dir").mkdir(parents=True)
+    (tmp_path / "root" / "dir").chmod(0o333)
+    call = (
+        'write_files([("dir/m.meta", b"x")], Root("."))'
+        if with_root
+        else ('write_files([("dir/m.meta", b"x"), ("dir/new/m.debug", b"")])')
+    )
+    result = _run_child(
+        f"""
+        import os
+        from metagraph_export._files import Root, write_files
+        try:
+            os.listdir("dir")
+        except PermissionError:
+            pass
+        else:
+            raise SystemExit("the directory can be read: no permission checks")
+        {call}
+        """,
+        tmp_path / "root",
+        permission_checks=True,
+    )
+    (tmp_path / "root" / "dir").chmod(0o755)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (tmp_path / "root" / "dir" / "m.meta").read_bytes() == b"x"
+    expected = ["m.meta"] if with_root else ["m.meta", "new"]
+    assert sorted(os.listdir(tmp_path / "root" / "dir")) == expected
 
 
 def test_full_disk_leaves_the_existing_file_and_no_temporary_file(tmp_path: Path) -> None:

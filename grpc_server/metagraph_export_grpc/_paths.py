@@ -85,10 +85,6 @@ class OutputRoot:
             message = str(error).removeprefix(f"cannot write {error.path!r}: ")
             raise WriteError(error.path, self.hide(message)) from None
 
-    def close(self) -> None:
-        """Lets go of the root's directory descriptor; nothing can be written after."""
-        self._root.close()
-
     def relative(self, path: str) -> str:
         """``path`` as the client knows it: relative to the root."""
         return os.path.relpath(path, self.path)

@@ -48,7 +48,6 @@ class Root:
     """
 
     def __init__(self, path: str) -> None:
-        self.path = path
         self._fd = os.open(path, _DIRECTORY)
         self._close = weakref.finalize(self, os.close, self._fd)
 
