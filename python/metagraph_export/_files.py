@@ -144,7 +144,8 @@ class _Write:
                 raise WriteError(path, "has a '..' component")
         name = parts.pop()
         if name in ("", ".", ".."):
-            raise WriteError(path, "it is a directory (the name ends in '/')")
+            why = "" if name else " (the name ends in '/')"
+            raise WriteError(path, f"it is a directory{why}")
         if self.root is not None:
             fd = self.root.fileno()
         else:
