@@ -452,6 +452,32 @@ def test_write_failed(target: str, root: Path, snapshot: metagraph_export.GraphS
         client.export(target, "sub/", graph=snapshot)
     assert caught.value.path == "sub/"
     assert files_below(root) == set()
+    assert os.listdir(root) == ["model.meta"]
+
+
+@pytest.mark.parametrize("save_debug_info", [False, True])
+@pytest.mark.parametrize(
+    "filename", ["new/deeper/", "new/deeper/model.meta/", "afile/model.meta", "new/afile/x.meta"]
+)
+def test_failed_write_leaves_no_directory(
+    target: str,
+    root: Path,
+    snapshot: metagraph_export.GraphSnapshot,
+    filename: str,
+    save_debug_info: bool,
+) -> None:
+    """A name ending in '/' or a path below a regular file: WRITE_FAILED, and the
+    directories the write would have needed are not left behind (EXP-FILE-6)."""
+    (root / "afile").write_bytes(b"keep")
+    if filename.startswith("new/afile"):
+        (root / "new").mkdir()
+        (root / "new" / "afile").write_bytes(b"keep")
+    before = _snapshot_of(root)
+    with pytest.raises(WriteError) as caught:
+        client.export(target, filename, graph=snapshot, save_debug_info=save_debug_info)
+    assert caught.value.path == filename
+    assert str(root) not in str(caught.value)
+    assert _snapshot_of(root) == before
 
 
 def test_internal(
@@ -521,6 +547,10 @@ ESCAPES: dict[str, Callable[[Path, Path], str]] = {
     "symlinked nested": lambda root, outside: _link(root / "a" / "b", outside) + "/x/new.meta",
     "symlink target": lambda root, outside: _link(root / "m.meta", outside / "victim.meta"),
     "symlink inside": lambda root, outside: _link(root / "m.meta", root / "real.meta"),
+    "symlinked directory inside": lambda root, outside: _link(root / "alias", root) + "/m.meta",
+    "symlinked directory to a missing one": lambda root, outside: (
+        _link(root / "alias", root / "inner") + "/m.meta"
+    ),
     "dangling symlink": lambda root, outside: _link(root / "m.meta", outside / "new.meta"),
     "fifo": lambda root, outside: _fifo(root / "pipe.meta"),
     "socket": lambda root, outside: _socket(root / "socket.meta"),
@@ -648,12 +678,13 @@ def test_filenames_that_stay_inside(
     target: str, root: Path, snapshot: metagraph_export.GraphSnapshot
 ) -> None:
     (root / "inner").mkdir()
-    (root / "alias").symlink_to(root / "inner")
     (root / "existing.meta").write_bytes(b"old")
-    for filename in ("./a.meta", "alias/b.meta", "deep/er/c.meta", "existing.meta", "d.meta.x"):
+    names = ("./a.meta", "inner/b.meta", "deep/er/c.meta", "existing.meta", "d.meta.x", "e//f.m")
+    for filename in names:
         remote = client.export(target, filename, graph=snapshot)
         assert remote.files == (filename,)
     assert (root / "inner" / "b.meta").exists()
+    assert (root / "e" / "f.m").exists()
     assert (root / "existing.meta").read_bytes() == remote.meta_graph_bytes
     assert not [name for name in files_below(root) if name.endswith(".tmp")]
 

@@ -1,6 +1,6 @@
 """One export as the service runs it: the pipeline's stages, abandonable.
 
-The service runs the stages of ``metagraph_export._pipeline`` one by one
+The service runs the stages of the export pipeline one by one
 rather than all at once: the filename is checked against the output root
 before anything is built, the export can be abandoned between stages, the
 file contents and the debug info are returned even without a filename, and
@@ -22,7 +22,7 @@ from typing import TypeVar, cast
 import grpc
 from google.protobuf import message as _message
 from metagraph_export import _pipeline
-from metagraph_export.errors import DecodeError, InvalidArgumentError, WriteError
+from metagraph_export.errors import DecodeError, InvalidArgumentError
 from metagraph_export.service.v1.service_pb2 import ExportRequest
 
 from ._cancel import Abandonable
@@ -122,14 +122,6 @@ def write(outcome: Outcome, output_root: OutputRoot | None, steps: Abandonable) 
         return []
     assert output_root is not None
     steps.check()
-    names = [outcome.filename]
-    if outcome.debug_info_bytes is not None:
-        names.append(_pipeline.debug_file_name(outcome.filename))
-    paths = {output_root.resolve(name): name for name in names}
-    try:
-        _pipeline.write(next(iter(paths)), outcome.meta_graph_bytes, outcome.debug_info_bytes)
-    except WriteError as error:
-        # Report the path as the client named it, and no absolute path of ours.
-        message = str(error).removeprefix(f"cannot write {error.path!r}: ")
-        raise WriteError(paths.get(error.path, error.path), output_root.hide(message)) from None
-    return names
+    return list(
+        output_root.write(outcome.filename, outcome.meta_graph_bytes, outcome.debug_info_bytes)
+    )

@@ -2,14 +2,20 @@
 
 A request names its file relative to the root. Refused with INVALID_ARGUMENT,
 before anything is exported: an absolute path, a ``..`` component, a NUL
-character or a string that is not valid UTF-8 (lone surrogates), a parent
-directory whose real path (symbolic links resolved) leaves the root, a final
-component that is a symbolic link, and an existing target that is a device, a
-FIFO, a socket or anything else but a regular file or a directory. A directory
+character or a string that is not valid UTF-8 (lone surrogates), a symbolic
+link at any component below the root (wherever it leads), and an existing
+target that is a device, a FIFO, a socket or anything else but a regular file
+or a directory. A directory
 in the way (or a name ending in ``/``) fails when the files are written, with
-WRITE_FAILED, as the specification requires (EXP-FILE-7). Missing parent
-directories are created below the root when the files are written, by the
-reference's atomic writer.
+WRITE_FAILED, as the specification requires (EXP-FILE-7).
+
+That check is early, for a fast and clear refusal, but the export runs for a
+while after it. What keeps the files below the root is the writer: it holds the
+root open as a directory descriptor and creates and opens every directory
+relative to it without following a symbolic link, so a link swapped in during
+the export makes the write fail with WRITE_FAILED and nothing is written
+anywhere. Missing parent directories are created then, and removed again if the
+write fails.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from __future__ import annotations
 import os
 import stat
 
-from metagraph_export.errors import InvalidArgumentError
+from metagraph_export import _pipeline
+from metagraph_export.errors import InvalidArgumentError, WriteError
 
 from ._status import FILENAME_REFUSED, STATUS_BY_CATEGORY, ServiceError
 
@@ -30,22 +37,35 @@ class OutputRoot:
         if not os.path.isdir(real):
             raise NotADirectoryError(f"output root {path!r} is not a directory")
         self.path = real
+        self._root = _pipeline.Root(real)
 
     def resolve(self, filename: str) -> str:
         """The absolute path ``filename`` writes to, or a ServiceError saying why not."""
         problem = _lexical_problem(filename)
         if problem is not None:
             raise _refused(filename, problem)
-        candidate = os.path.join(self.path, filename)
-        parent = os.path.realpath(os.path.dirname(candidate))
-        if os.path.commonpath([parent, self.path]) != self.path:
-            raise _refused(filename, "its directory leaves the output root through a symbolic link")
-        target = os.path.join(parent, os.path.basename(candidate))
+        *directories, name = filename.split("/")
+        path = self.path
+        for part in (part for part in directories if part not in ("", ".")):
+            path = os.path.join(path, part)
+            try:
+                status = os.lstat(path)
+            except OSError:
+                # Missing, or below something that is not a directory: the
+                # writer creates it or fails with WRITE_FAILED (EXP-FILE-7).
+                return os.path.join(self.path, filename)
+            if stat.S_ISLNK(status.st_mode):
+                shown = os.path.relpath(path, self.path)
+                raise _refused(filename, f"has a symbolic link on its way: {shown!r}")
+            if not stat.S_ISDIR(status.st_mode):
+                return os.path.join(self.path, filename)
+        target = os.path.join(path, name)
+        if name in ("", "."):
+            # A name ending in "/" is a directory: WRITE_FAILED (EXP-FILE-7).
+            return target
         try:
             status = os.lstat(target)
         except OSError:
-            # Missing, or below something that is not a directory: the writer
-            # creates it or fails with WRITE_FAILED (EXP-FILE-7).
             return target
         if stat.S_ISLNK(status.st_mode):
             raise _refused(filename, "is a symbolic link")
@@ -53,6 +73,16 @@ class OutputRoot:
         if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
             raise _refused(filename, f"exists and is {_kind(status.st_mode)}, not a regular file")
         return target
+
+    def write(self, filename: str, content: bytes, debug_content: bytes | None) -> tuple[str, ...]:
+        """Writes the export's files below the root, all or nothing, the meta
+        graph file named as the request named it; raises WriteError with that
+        name and a message that does not show the root's absolute path."""
+        try:
+            return _pipeline.write(filename, content, debug_content, root=self._root)
+        except WriteError as error:
+            message = str(error).removeprefix(f"cannot write {error.path!r}: ")
+            raise WriteError(error.path, self.hide(message)) from None
 
     def relative(self, path: str) -> str:
         """``path`` as the client knows it: relative to the root."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import grpc
-import metagraph_export
+from metagraph_export import __version__ as package_version
 from metagraph_export import default_registry
 from metagraph_export._pipeline import diagnostic_to_proto
 from metagraph_export.errors import DecodeError, ExportError
@@ -94,7 +94,7 @@ class ExportServicer:
             parse(request, GetInfoRequest)
             return GetInfoResponse(
                 implementation=IMPLEMENTATION,
-                version=metagraph_export.__version__,
+                version=package_version,
                 spec_version=SPEC_VERSION,
                 tensorflow_version=self._tensorflow_version,
                 limits=Limits(

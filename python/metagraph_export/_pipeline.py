@@ -35,7 +35,7 @@ from ._codec import as_message, full_name, streamed_size, write_binary
 from ._codec import encode as encode_message
 from ._exporter import Built, Diagnostic, Request
 from ._exporter import build as _build
-from ._files import Content, debug_file_name, write_files
+from ._files import Content, Root, debug_file_name, write_files
 from ._registry import OpRegistry, custom_op_defs, default_registry
 from ._sizes import byte_size, summed_size
 from .api.v1.export_pb2 import CollectionList, ExportArguments
@@ -59,6 +59,7 @@ __all__ = [
     "Diagnostic",
     "Encoded",
     "ExportResult",
+    "Root",
     "build",
     "build_and_encode",
     "check_size",
@@ -458,13 +459,19 @@ def _checked_encoding(meta_graph_def: MetaGraphDef, binary: bool) -> bytes | Non
 # --- 5. write -----------------------------------------------------------------------
 
 
-def write(filename: str, content: Content, debug_content: bytes | None) -> tuple[str, ...]:
+def write(
+    filename: str, content: Content, debug_content: bytes | None, *, root: Root | None = None
+) -> tuple[str, ...]:
     """Writes the meta graph file and, with debug info, the debug file beside
-    it: all or nothing (spec EXP-FILE-3 to EXP-FILE-8). Returns their paths."""
+    it: all or nothing (spec EXP-FILE-3 to EXP-FILE-8). Returns their paths.
+
+    With ``root`` (an open directory, :class:`Root`), ``filename`` is relative
+    to it, and no symbolic link below it is followed, even one swapped in
+    while the export ran."""
     files: list[tuple[str, Content]] = [(filename, content)]
     if debug_content is not None:
         files.append((debug_file_name(filename), debug_content))
-    write_files(files)
+    write_files(files, root)
     return tuple(path for path, _ in files)
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import importlib
 import traceback
 
-import metagraph_export
 from google.protobuf import message as _message
+from metagraph_export import __version__ as package_version
 from metagraph_export._pipeline import Arguments, run
 from metagraph_export.api.v1.export_pb2 import ExportArguments
+from metagraph_export.errors import ExportError
 
 from . import (
     FILESYSTEM,
@@ -42,7 +43,7 @@ class PythonBackend(Backend):
         self.name = "native" if native else "python"
 
     def start(self) -> str:
-        version = metagraph_export.__version__
+        version = package_version
         if self.name == "python":
             return f"metagraph-export {version} (Python reference, in process)"
         try:
@@ -64,7 +65,7 @@ class PythonBackend(Backend):
         before = None if call.too_large_to_serialize else arguments.SerializeToString()
         try:
             result = run(Arguments.from_proto(arguments, backend=self.name))
-        except metagraph_export.ExportError as error:
+        except ExportError as error:
             return Failed(error.category, str(error))
         except Exception:
             return Broken(
