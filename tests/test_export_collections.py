@@ -200,17 +200,18 @@ def test_a_key_listed_twice_in_the_snapshot_takes_the_last() -> None:
 
 
 def test_collection_list_selects_keys() -> None:
-    """EXP-COLL-1, EXP-COLL-3, EXP-COLL-6, EXP-ARGS-6: collection_list, any sequence of keys (bytes
-    keys decoded), selects the keys exported; a missing key exports nothing."""
+    """EXP-COLL-1, EXP-COLL-3, EXP-COLL-6, EXP-ARGS-6, EXP-DIAG-7: collection_list, any sequence
+    of keys (bytes keys decoded), selects the keys exported; a missing key exports nothing, and is
+    reported."""
     snapshot = rich_snapshot()
     everything = export(graph=snapshot).meta_graph_def.collection_def
     assert sorted(everything) == ["anys", "savers", "strings", "unbound_inputs", "variables"]
     assert not export(graph=snapshot, collection_list=[]).meta_graph_def.collection_def
     chosen = export(graph=snapshot, collection_list=["strings", b"variables", "no_such_key"])
     assert sorted(chosen.meta_graph_def.collection_def) == ["strings", "variables"]
-    assert chosen.diagnostics == tuple(
-        d for d in chosen.diagnostics if d.code == "COLLECTION_KEY_NOT_STRING"
-    )
+    assert [
+        (d.code, d.subject) for d in chosen.diagnostics if d.code != "COLLECTION_KEY_NOT_STRING"
+    ] == [("COLLECTION_NOT_FOUND", "no_such_key")]
     generated = export(graph=snapshot, collection_list=(key for key in ["anys"]))
     assert sorted(generated.meta_graph_def.collection_def) == ["anys"]
 
@@ -263,7 +264,8 @@ def test_variables_under_a_scope() -> None:
 
 
 def test_variable_whose_slice_is_outside_the_scope_drops_the_collection() -> None:
-    """EXP-COLL-9, EXP-COLL-20: a variable in the scope whose slice is not drops its collection."""
+    """EXP-COLL-9, EXP-COLL-20, EXP-DIAG-6: a variable in the scope whose slice is not drops its
+    collection (and the scope matches no node of this graph)."""
     snapshot = graph_of()
     part = VariableDef(
         variable_name="m/part/part_0:0",
@@ -275,10 +277,11 @@ def test_variable_whose_slice_is_outside_the_scope_drops_the_collection() -> Non
     assert "variables" not in result.meta_graph_def.collection_def
     assert "trainable_variables" not in result.meta_graph_def.collection_def
     assert [(d.code, d.subject) for d in result.diagnostics] == [
+        ("SCOPE_MATCHES_NOTHING", "m/part/part"),
         ("COLLECTION_DROPPED", "variables"),
         ("COLLECTION_DROPPED", "trainable_variables"),
     ]
-    assert "save_slice_info" in result.diagnostics[0].message
+    assert "save_slice_info" in result.diagnostics[1].message
 
 
 def test_typed_collection_with_an_item_of_another_kind_is_dropped() -> None:
@@ -352,7 +355,10 @@ def test_saver_without_proto_under_a_scope_drops_the_collection(scope: str) -> N
     add_collection(snapshot, "savers", CollectionItem(no_proto=NoProto(description="Saver")))
     result = export(graph=snapshot, export_scope=scope)
     assert "savers" not in result.meta_graph_def.collection_def
-    assert [(d.code, d.subject) for d in result.diagnostics] == [("COLLECTION_DROPPED", "savers")]
+    dropped = [("COLLECTION_DROPPED", "savers")]
+    # The graph has no node under "m" (EXP-DIAG-6).
+    expected = [("SCOPE_MATCHES_NOTHING", "m"), *dropped] if scope else dropped
+    assert [(d.code, d.subject) for d in result.diagnostics] == expected
 
 
 def test_queue_runners_under_a_scope() -> None:
