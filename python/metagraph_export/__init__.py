@@ -10,9 +10,9 @@ is its reference implementation.
 
 from __future__ import annotations
 
-from ._api import ExportResult, export, export_meta_graph
-from ._exporter import Diagnostic
-from ._registry import OpRegistry, default_registry
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     ArgumentTypeError,
     DecodeError,
@@ -21,9 +21,40 @@ from .errors import (
     InvalidArgumentError,
     WriteError,
 )
-from .snapshot.v1.snapshot_pb2 import GraphSnapshot
+
+if TYPE_CHECKING:
+    from ._api import ExportResult, export, export_meta_graph
+    from ._exporter import Diagnostic
+    from ._registry import OpRegistry, default_registry
+    from .snapshot.v1.snapshot_pb2 import GraphSnapshot
 
 __version__ = "0.1.0"
+
+# Loaded on first use: the command line's --version and --help, and a program
+# that only catches this package's errors, load no protobuf code.
+_LAZY = {
+    "ExportResult": "._api",
+    "export": "._api",
+    "export_meta_graph": "._api",
+    "Diagnostic": "._exporter",
+    "OpRegistry": "._registry",
+    "default_registry": "._registry",
+    "GraphSnapshot": ".snapshot.v1.snapshot_pb2",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "ArgumentTypeError",
