@@ -270,4 +270,4 @@ class ExportClient {
   }
 }
 
-module.exports = { ExportClient, ExportServiceError, exportRequestBytes, fieldBytes, SERVICE };
+module.exports = { ExportClient, ExportServiceError, errorInfo, exportRequestBytes, fieldBytes, SERVICE };
