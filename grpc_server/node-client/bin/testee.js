@@ -12,7 +12,7 @@ const { parseArgs } = require('node:util');
 const grpc = require('@grpc/grpc-js');
 const { ExportClient } = require('../lib/client');
 const { DEFAULT_PROTO_ROOT, loadRoot } = require('../lib/protos');
-const { Testee, frame, frames } = require('../lib/testee');
+const { Testee, describe, frame, frames } = require('../lib/testee');
 
 const PROG = 'metagraph-export-node-testee';
 const USAGE = `usage: ${PROG} --target HOST:PORT [options]
@@ -111,7 +111,7 @@ async function main(argv) {
     await testee.connect();
   } catch (error) {
     client.close();
-    fail(`cannot use ${values.target}: ${error.message}`);
+    fail(`cannot use ${values.target}: ${describe(error)}`);
   }
   try {
     for await (const request of frames(process.stdin)) {

@@ -113,6 +113,7 @@ function failedCategory(error) {
   return CATEGORY_BY_CODE.get(error.code) || null;
 }
 
+// A failed call's status, message and ErrorInfo reason, for a person.
 function describe(error) {
   const status = error.codeName ? `${error.codeName}: ` : '';
   const reason = error.reason ? ` (reason ${error.reason})` : '';
@@ -202,4 +203,4 @@ class Testee {
   }
 }
 
-module.exports = { Testee, CannotForward, frame, frames, serverFilename, rewriteFilename, failedCategory };
+module.exports = { Testee, CannotForward, describe, frame, frames, serverFilename, rewriteFilename, failedCategory };
