@@ -41,19 +41,29 @@ function frame(message) {
 }
 
 // The messages of a stream of frames, one at a time; an error if it ends
-// inside one.
+// inside one. Chunks are joined only once a whole message is there.
 async function* frames(stream) {
-  let pending = Buffer.alloc(0);
+  let chunks = [];
+  let buffered = 0;
+  const joined = () => {
+    const all = Buffer.concat(chunks, buffered);
+    chunks = [all];
+    return all;
+  };
   for await (const chunk of stream) {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= HEADER_BYTES) {
-      const end = HEADER_BYTES + pending.readUInt32LE(0);
-      if (pending.length < end) break;
-      yield pending.subarray(HEADER_BYTES, end);
-      pending = pending.subarray(end);
+    chunks.push(chunk);
+    buffered += chunk.length;
+    while (buffered >= HEADER_BYTES) {
+      const head = chunks[0].length >= HEADER_BYTES ? chunks[0] : joined();
+      const end = HEADER_BYTES + head.readUInt32LE(0);
+      if (buffered < end) break;
+      const all = joined();
+      yield all.subarray(HEADER_BYTES, end);
+      chunks = [all.subarray(end)];
+      buffered -= end;
     }
   }
-  if (pending.length > 0) throw new Error(`the input ended inside a message (${pending.length} bytes left)`);
+  if (buffered > 0) throw new Error(`the input ended inside a message (${buffered} bytes left)`);
 }
 
 // The filename the server is sent for one the runner gave: inside the case's

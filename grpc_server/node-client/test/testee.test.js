@@ -28,6 +28,11 @@ test('frames are read whatever the chunks', async () => {
   const bytes = [...stream].map((byte) => Buffer.from([byte]));
   assert.deepEqual(await collect(bytes), ['hello', '', 'run']);
   await assert.rejects(collect([stream.subarray(0, stream.length - 1)]), /ended inside a message/);
+  const large = Buffer.alloc(1 << 20, 'x');
+  const framed = Buffer.concat([frame(large), frame(Buffer.from('next'))]);
+  const pieces = [];
+  for (let start = 0; start < framed.length; start += 1000) pieces.push(framed.subarray(start, start + 1000));
+  assert.deepEqual(await collect(pieces), [large.toString(), 'next']);
 });
 
 test('a filename in the sandbox is sent relative to the sandbox root', () => {
