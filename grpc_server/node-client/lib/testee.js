@@ -78,7 +78,7 @@ function serverFilename(filename, sandbox, sandboxRoot) {
     );
   }
   const relative = path.relative(sandboxRoot, sandbox);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
     throw new CannotForward(
       `the case's sandbox ${sandbox} is not below --sandbox-root ${sandboxRoot}, where the server writes: ` +
         `run the runner with its temporary directory there (TMPDIR=${sandboxRoot})`,

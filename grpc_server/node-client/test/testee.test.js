@@ -39,6 +39,7 @@ test('a filename in the sandbox is sent relative to the sandbox root', () => {
   assert.equal(serverFilename('/r/run/case-1/m.meta', '/r/run/case-1', '/r'), 'run/case-1/m.meta');
   assert.equal(serverFilename('/r/run/case-1/a/../b/', '/r/run/case-1', '/r'), 'run/case-1/a/../b/');
   assert.equal(serverFilename('/r/m.meta', '/r', '/r'), 'm.meta');
+  assert.equal(serverFilename('/r/..c/m.meta', '/r/..c', '/r'), '..c/m.meta');
   // Not in the sandbox: the server judges it as it is.
   assert.equal(serverFilename('/elsewhere/m.meta', '/r/case-1', '/r'), '/elsewhere/m.meta');
   assert.equal(serverFilename('m.meta', '/r/case-1', '/r'), 'm.meta');
