@@ -9,6 +9,7 @@
 // through Export, larger ones through ExportStream, in chunks.
 
 const grpc = require('@grpc/grpc-js');
+const protobuf = require('protobufjs');
 const { loadService, loadRoot, RPC_ROOT, DEFAULT_PROTO_ROOT } = require('./protos');
 
 const SERVICE = 'metagraph_export.service.v1.ExportService';
@@ -49,6 +50,19 @@ function varint(value) {
 // A serialized ExportRequest holding these serialized ExportArguments.
 function exportRequestBytes(argumentsBytes) {
   return Buffer.concat([Buffer.from([0x0a]), varint(argumentsBytes.length), argumentsBytes]);
+}
+
+// The payloads of a length-delimited field of a serialized message, joined:
+// a message field given more than once is their merge.
+function fieldBytes(message, number) {
+  const reader = protobuf.Reader.create(message);
+  const parts = [];
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === number && (tag & 7) === 2) parts.push(reader.bytes());
+    else reader.skipType(tag & 7);
+  }
+  return Buffer.concat(parts);
 }
 
 function errorInfo(serviceError) {
@@ -126,9 +140,10 @@ class ExportClient {
   }
 
   // Exports the arguments (an ExportArguments message or plain object, or
-  // its serialized bytes). Resolves to { meta_graph_def, meta_graph_bytes,
-  // debug_info, debug_info_bytes, diagnostics, files }; rejects with an
-  // ExportServiceError.
+  // its serialized bytes). Resolves to { meta_graph_def, meta_graph_def_wire,
+  // meta_graph_bytes, debug_info, debug_info_bytes, diagnostics, files };
+  // rejects with an ExportServiceError. `stream` true or false forces
+  // ExportStream or Export; by default the request's size chooses.
   async export(args, { timeoutSeconds, stream } = {}) {
     let argumentsBytes = args;
     if (!Buffer.isBuffer(args) && !(args instanceof Uint8Array)) {
@@ -171,7 +186,7 @@ class ExportClient {
             return;
           }
           const decoded = this.types.ExportResponse.decode(response);
-          resolve(this.result(decoded, decoded.meta_graph_bytes, decoded.debug_info_bytes));
+          resolve(this.result(decoded, fieldBytes(response, 1), decoded.meta_graph_bytes, decoded.debug_info_bytes));
         },
       );
     });
@@ -211,7 +226,9 @@ class ExportClient {
         const debugWire = field(3);
         if (debugWire !== null) head.debug_info = this.types.GraphDebugInfo.decode(debugWire);
         const debugBytes = field(4);
-        resolve(this.result(head, field(2) || Buffer.alloc(0), debugWire !== null ? debugBytes || Buffer.alloc(0) : null));
+        resolve(
+          this.result(head, metaGraphWire, field(2) || Buffer.alloc(0), debugWire !== null ? debugBytes || Buffer.alloc(0) : null),
+        );
       });
       // Send the request in chunks, respecting flow control.
       let offset = 0;
@@ -232,10 +249,13 @@ class ExportClient {
     });
   }
 
-  result(response, metaGraphBytes, debugInfoBytes) {
+  // meta_graph_def_wire is the serialized MetaGraphDef exactly as the
+  // server sent it (unknown fields included), for a caller that passes it on.
+  result(response, metaGraphWire, metaGraphBytes, debugInfoBytes) {
     const hasDebugInfo = response.debug_info !== null && response.debug_info !== undefined;
     return {
       meta_graph_def: response.meta_graph_def || this.types.MetaGraphDef.create(),
+      meta_graph_def_wire: Buffer.from(metaGraphWire),
       meta_graph_bytes: Buffer.from(metaGraphBytes || []),
       debug_info: hasDebugInfo ? response.debug_info : null,
       debug_info_bytes: hasDebugInfo ? Buffer.from(debugInfoBytes || []) : null,
@@ -250,4 +270,4 @@ class ExportClient {
   }
 }
 
-module.exports = { ExportClient, ExportServiceError, exportRequestBytes, SERVICE };
+module.exports = { ExportClient, ExportServiceError, errorInfo, exportRequestBytes, fieldBytes, SERVICE };

@@ -1,7 +1,7 @@
 'use strict';
 // The project's .proto files, loaded twice: by @grpc/proto-loader for the
-// service's client, and by protobufjs for reflection over every message
-// (text format, comparisons). Field names keep their .proto spelling.
+// service's client, and by protobufjs for the messages themselves (requests,
+// responses, the conformance protocol). Field names keep their .proto spelling.
 
 const fs = require('node:fs');
 const path = require('node:path');
