@@ -150,14 +150,16 @@ def test_whole_suite_passes(server: ServerProcess, root: Path) -> None:
 
 def test_a_wrong_server_fails_cases(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
     """A server that ignores clear_devices: the runner reports the cases it fails."""
-    from metagraph_export import export
-    from metagraph_export_grpc import _export
+    import dataclasses
 
-    def ignoring_clear_devices(**kwargs: Any) -> Any:
-        kwargs["clear_devices"] = False
-        return export(**kwargs)
+    from metagraph_export import _pipeline
 
-    monkeypatch.setattr(_export, "export", ignoring_clear_devices)
+    original = _pipeline.build_and_encode
+
+    def ignoring_clear_devices(arguments: Any, **kwargs: Any) -> Any:
+        return original(dataclasses.replace(arguments, clear_devices=False), **kwargs)
+
+    monkeypatch.setattr(_pipeline, "build_and_encode", ignoring_clear_devices)
     with in_process_server(output_root=str(root)) as wrong:
         backend = _testee(f"127.0.0.1:{wrong.port}", f"--sandbox-root={root}")
         result = _runner(backend, "--case", "*ClearDevices*", tmpdir=root)
