@@ -245,6 +245,28 @@ def run_generator(generator: Generator, tree: Path) -> float:
     return time.monotonic() - started
 
 
+def stamps(tree: Path) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every file, to see what a generator wrote."""
+    found = {}
+    for path in tree.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            status = path.stat()
+            found[path.relative_to(tree).as_posix()] = (status.st_size, status.st_mtime_ns)
+    return found
+
+
+def written_elsewhere(
+    generator: Generator, before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
+) -> list[str]:
+    """The files a generator created, changed or removed outside its outputs."""
+    touched = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+    return sorted(
+        name
+        for name in touched
+        if not any(fnmatchcase(name, pattern) for pattern in generator.outputs)
+    )
+
+
 def owned_files(tree: Path, generator: Generator) -> dict[str, bytes]:
     """The files of `tree` that `generator` owns, by path relative to the tree."""
     roots = {pattern.split("*", 1)[0].rsplit("/", 1)[0] for pattern in generator.outputs}
@@ -253,7 +275,7 @@ def owned_files(tree: Path, generator: Generator) -> dict[str, bytes]:
         start = tree / root
         for path in sorted(start.rglob("*")):
             name = path.relative_to(tree).as_posix()
-            if "__pycache__" in path.parts or not path.is_file():
+            if "__pycache__" in path.relative_to(tree).parts or not path.is_file():
                 continue
             if any(fnmatchcase(name, pattern) for pattern in generator.outputs):
                 found[name] = path.read_bytes()
@@ -364,7 +386,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         copy_tree(ROOT, tree)
         for generator in runnable:
             try:
+                before = stamps(tree)
                 seconds = run_generator(generator, tree)
+                elsewhere = written_elsewhere(generator, before, stamps(tree))
+                if elsewhere:
+                    raise CannotRun(
+                        f"{generator.name} wrote outside the files it owns: {', '.join(elsewhere)}"
+                    )
             except CannotRun as error:
                 print(f"{prefix}: error: {error}", file=sys.stderr)
                 print(f"{prefix}: nothing in {ROOT} was changed", file=sys.stderr)
