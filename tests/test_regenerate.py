@@ -146,3 +146,17 @@ def test_tensorflow_parts_check_the_example_and_the_goldens(tree: Path) -> None:
         "Required.Scope.NestedOuter.textproto: differs" in stale.stderr
     )
     assert example.read_bytes().endswith(b"\x00")
+
+
+def test_a_generator_writing_outside_its_files_fails(tree: Path) -> None:
+    generator = tree / "tools" / "gen_protos.py"
+    source = generator.read_text()
+    marker = "    args = parser.parse_args(argv)\n"
+    assert source.count(marker) == 1
+    stray = "    (REPO_ROOT / 'python' / 'stray.txt').write_text('written by gen_protos')\n"
+    generator.write_text(source.replace(marker, marker + stray))
+
+    result = regenerate(tree, "--only", "protos")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "protos wrote outside the files it owns: python/stray.txt" in result.stderr
+    assert not (tree / "python" / "stray.txt").exists()
