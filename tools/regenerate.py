@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Regenerates every generated file of the repository, or checks that none is stale.
 
-    python3 tools/regenerate.py                     # rewrite what this interpreter can
-    python3 tools/regenerate.py --check             # exit 1, listing them, if any differ
+    .venv/bin/python tools/regenerate.py            # rewrite what this interpreter can
+    .venv/bin/python tools/regenerate.py --check    # exit 1, listing them, if any differ
     .tf-env/bin/python tools/regenerate.py --check --require-all    # everything (CI)
-    python3 tools/regenerate.py --check --only protos
+    .venv/bin/python tools/regenerate.py --check --only protos
 
 The generators, in the order they depend on each other:
 
@@ -48,8 +48,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.requirements import Requirement
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,6 +148,13 @@ class CannotRun(Exception):
 
 def pinned_requirements(root: Path) -> dict[str, list[Requirement]]:
     """Every requirement pyproject.toml states, by distribution name."""
+    try:
+        from packaging.requirements import Requirement
+    except ImportError:
+        raise CannotRun(
+            f"packaging is not installed in {sys.executable}; install the dev extra "
+            f"({sys.executable} -m pip install -e '{root}[dev]')"
+        ) from None
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     lines = list(project.get("dependencies", []))
     for extra in project.get("optional-dependencies", {}).values():
