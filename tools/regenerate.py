@@ -415,16 +415,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             stale.extend(found)
     elapsed = time.monotonic() - started
 
+    status = 0
     if not args.check:
         # Only once every generator has succeeded.
         apply(ROOT, generated, stale)
         print(
             f"{prefix}: {len(stale)} file(s) rewritten, {len(runnable)} generators, {elapsed:.1f} s"
         )
-        if left_out:
-            print(f"{prefix}: warning: {not_run}", file=sys.stderr)
-        return 0
-    if stale:
+    elif stale:
         for difference in stale:
             print(f"{prefix}: {difference.path}: {difference.what}", file=sys.stderr)
         print(
@@ -432,11 +430,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "tools/regenerate.py and commit the result",
             file=sys.stderr,
         )
-        return 1
-    print(f"{prefix}: {len(runnable)} of {len(generators)} generators in {elapsed:.1f} s")
+        status = 1
+    else:
+        print(f"{prefix}: {len(runnable)} of {len(generators)} generators in {elapsed:.1f} s")
     if left_out:
         print(f"{prefix}: warning: {not_run}", file=sys.stderr)
-    return 0
+    return status
 
 
 if __name__ == "__main__":
