@@ -415,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stale.extend(found)
     elapsed = time.monotonic() - started
 
-    status = 0
+    exit_status = 0
     if not args.check:
         # Only once every generator has succeeded.
         apply(ROOT, generated, stale)
@@ -430,12 +430,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "tools/regenerate.py and commit the result",
             file=sys.stderr,
         )
-        status = 1
+        exit_status = 1
     else:
         print(f"{prefix}: {len(runnable)} of {len(generators)} generators in {elapsed:.1f} s")
     if left_out:
         print(f"{prefix}: warning: {not_run}", file=sys.stderr)
-    return status
+    return exit_status
 
 
 if __name__ == "__main__":
