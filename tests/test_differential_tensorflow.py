@@ -1,6 +1,7 @@
 """The reference exporter against TensorFlow 2.21 itself (spec: every EXP requirement).
 
-For every graph of ``tf_graphs`` and every combination of options, TensorFlow's
+For every graph of ``SCOPES`` (graphs of the conformance generator,
+conformance/generator/graphs.py) and every combination of options, TensorFlow's
 ``export_meta_graph`` and ours run on the same graph; the returned messages,
 the written files (binary and text) and the debug files must be equal.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,26 @@ from metagraph_export._tf_adapter import snapshot_from_graph  # noqa: E402
 from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot  # noqa: E402
 from metagraph_export.tf.control_flow_pb2 import CondContextDef, WhileContextDef  # noqa: E402
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef  # noqa: E402
-from tf_graphs import BUILDERS, BuiltGraph  # noqa: E402
+from metagraph_export_conformance import CONFORMANCE_DIR  # noqa: E402
+
+sys.path.insert(0, str(CONFORMANCE_DIR))
+from generator.graphs import BuiltGraph, build_unnumbered  # noqa: E402
 
 pytestmark = pytest.mark.tensorflow
+
+# The graphs that exercise every part of export_meta_graph, and the scopes
+# worth exporting each under.
+SCOPES: dict[str, list[str]] = {
+    "basic": ["s", "s/", "s/inner", "a.b", "aX", "nope"],
+    "variables": ["s", "s/part", "outside"],
+    "savers": ["model", "keep"],
+    "control_flow_v1": ["m", "m/while"],
+    "queue_runner": ["s"],
+    "functions": ["f"],
+    "default_attrs": [],
+    "collections": ["s"],
+    "empty": [],
+}
 
 _CONTEXT_TYPES: dict[str, type[CondContextDef] | type[WhileContextDef]] = {
     "cond_context": CondContextDef,
@@ -35,8 +54,8 @@ _CONTEXT_TYPES: dict[str, type[CondContextDef] | type[WhileContextDef]] = {
 
 
 def _cases() -> Iterator[Any]:
-    for name, builder in BUILDERS.items():
-        scopes: list[str | None] = [None, *builder().scopes]
+    for name, graph_scopes in SCOPES.items():
+        scopes: list[str | None] = [None, *graph_scopes]
         for scope, source, flags in itertools.product(
             scopes, ("graph", "graph_def"), itertools.product((False, True), repeat=3)
         ):
@@ -122,7 +141,7 @@ def test_export_matches_tensorflow(
     clear_savers: bool,
     strip_defaults: bool,
 ) -> None:
-    built = BUILDERS[graph_name]()
+    built = build_unnumbered(graph_name)
     graph = built.graph
     if clear_savers and built.saver_def is None and graph.get_collection("savers"):
         pytest.skip("TensorFlow builds a new Saver here (spec: deliberate difference)")
@@ -185,7 +204,7 @@ def _compare_exports(
     assert sorted(os.listdir(ours_path.parent)) == sorted(os.listdir(theirs_path.parent))
 
 
-@pytest.mark.parametrize("graph_name", sorted(BUILDERS))
+@pytest.mark.parametrize("graph_name", sorted(SCOPES))
 @pytest.mark.parametrize(
     "collection_list", [None, [], ["variables", "no_such_key", "tensors", "ints"]]
 )
@@ -193,8 +212,8 @@ def _compare_exports(
 def test_collection_options_match_tensorflow(
     graph_name: str, collection_list: list[str] | None, unbound_name: str | None
 ) -> None:
-    built = BUILDERS[graph_name]()
-    scope = built.scopes[0] if built.scopes else None
+    built = build_unnumbered(graph_name)
+    scope = SCOPES[graph_name][0] if SCOPES[graph_name] else None
     options: dict[str, Any] = dict(
         export_scope=scope,
         collection_list=collection_list,
@@ -208,7 +227,7 @@ def test_collection_options_match_tensorflow(
 
 
 def test_meta_info_def_and_graph_unchanged() -> None:
-    built = BUILDERS["variables"]()
+    built = build_unnumbered("variables")
     info = tf.compat.v1.MetaGraphDef.MetaInfoDef(meta_graph_version="v7", tags=["serve", "train"])
     info.any_info.Pack(tf.compat.v1.GraphOptions(build_cost_model=2))
     before = _collections_of(built.graph)

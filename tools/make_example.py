@@ -2,11 +2,20 @@
 
 Run with the TensorFlow environment's python (tools/make-tf-env):
 
-    .tf-env/bin/python tools/make_example.py
+    .tf-env/bin/python tools/make_example.py           # rewrite the file
+    .tf-env/bin/python tools/make_example.py --check   # fail if it is stale
 
 It writes examples/mlp.snapshot.binpb, which the README's first command
-exports without TensorFlow. Stack-trace file names are made relative (to the
-repository or to site-packages) so the file does not depend on this machine.
+exports without TensorFlow. Reruns reproduce it byte for byte:
+
+* TensorFlow adds variables to collections in set order, so the script runs
+  with PYTHONHASHSEED=0 (it restarts itself with it);
+* the snapshot is serialized deterministically (map entries sorted);
+* a creation stack trace names absolute files: each is made relative to the
+  repository or to site-packages, and a frame anywhere else (another copy of
+  a library, the Python standard library, an interactive session) is an
+  error rather than a file name that would depend on this machine. Line
+  numbers are kept, so editing this script changes the example.
 """
 
 from __future__ import annotations
@@ -64,14 +73,33 @@ def build_graph() -> Any:
     return graph
 
 
-def _relative(path: str) -> str:
-    for marker in ("site-packages/",):
-        if marker in path:
-            return path.split(marker, 1)[1]
+class MachineDependentFrame(Exception):
+    """A stack frame whose file is neither in the repository nor in site-packages."""
+
+
+def _portable(path: str) -> str:
+    """The file of a stack frame, relative to site-packages or to the repository."""
+    marker = "site-packages/"
+    if marker in path:
+        return path.split(marker, 1)[1]
     try:
-        return str(Path(path).resolve().relative_to(ROOT))
+        return Path(path).resolve().relative_to(ROOT).as_posix()
     except ValueError:
-        return os.path.basename(path)
+        raise MachineDependentFrame(
+            f"a creation stack trace passes through {path}, outside the repository and "
+            "site-packages; run this script as a file with the TensorFlow environment's python"
+        ) from None
+
+
+def build_example() -> bytes:
+    from metagraph_export._tf_adapter import snapshot_from_graph
+
+    snapshot = snapshot_from_graph(build_graph())
+    for trace in snapshot.stack_traces.values():
+        for frame in trace.frames:
+            frame.file = _portable(frame.file)
+    data: bytes = snapshot.SerializeToString(deterministic=True)
+    return data
 
 
 def main() -> int:
@@ -80,19 +108,31 @@ def main() -> int:
         # graph's collection order depends on str hashing; fix it.
         os.environ["PYTHONHASHSEED"] = "0"
         os.execv(sys.executable, [sys.executable, *sys.argv])
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--output", default=str(ROOT / "examples" / "mlp.snapshot.binpb"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=ROOT / "examples" / "mlp.snapshot.binpb")
+    parser.add_argument(
+        "--check", action="store_true", help="compare with --output instead of writing it"
+    )
     arguments = parser.parse_args()
+    output: Path = arguments.output
 
-    from metagraph_export._tf_adapter import snapshot_from_graph
-
-    snapshot = snapshot_from_graph(build_graph())
-    for trace in snapshot.stack_traces.values():
-        for frame in trace.frames:
-            frame.file = _relative(frame.file)
-    data = snapshot.SerializeToString(deterministic=True)
-    Path(arguments.output).write_bytes(data)
-    print(f"wrote {arguments.output} ({len(data):,} bytes, {len(snapshot.graph_def.node)} nodes)")
+    try:
+        data = build_example()
+    except MachineDependentFrame as error:
+        print(f"make_example: error: {error}", file=sys.stderr)
+        return 2
+    if arguments.check:
+        if not output.is_file() or output.read_bytes() != data:
+            print(f"make_example: {output} is stale; rerun tools/make_example.py", file=sys.stderr)
+            return 1
+        print(f"make_example: {output} is up to date")
+        return 0
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside and renamed, so the example is never half written.
+    partial = output.with_name(f".{output.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(output)
+    print(f"make_example: wrote {output} ({len(data):,} bytes)")
     return 0
 
 

@@ -33,7 +33,8 @@ from metagraph_export.conformance.v1.case_pb2 import (
 from metagraph_export_conformance.failures import format_failure_list
 from metagraph_export_conformance.suite import SHARED_DIR, to_text
 
-from .catalog import CaseDef, all_cases
+from .catalog import all_cases
+from .recipes import CaseDef
 from .tf_run import GeneratorError, Observation, Session, observe, observe_synthesized
 
 CONFORMANCE = Path(__file__).resolve().parent.parent

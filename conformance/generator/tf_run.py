@@ -47,7 +47,7 @@ from metagraph_export.tf.saver_pb2 import SaverDef
 from metagraph_export_conformance.compare import has_implementation_defined_parts, normalize
 
 from . import graphs
-from .catalog import CaseDef
+from .recipes import CaseDef
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _DROPPED = re.compile(r"^Issue encountered when serializing (.*)\.$")
