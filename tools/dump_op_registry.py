@@ -1,4 +1,4 @@
-"""Freezes TensorFlow's op registry into python/metagraph_export/data/op_registry.binpb.
+"""Freezes TensorFlow's op registry into spec/registry/op_registry.binpb.
 
 Run with the TensorFlow 2.21 environment's interpreter (tools/make-tf-env):
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT = ROOT / "python" / "metagraph_export" / "data" / "op_registry.binpb"
+DEFAULT_OUTPUT = ROOT / "spec" / "registry" / "op_registry.binpb"
 
 
 def _tf(module: str) -> Any:

@@ -116,7 +116,7 @@ GENERATORS = (
     Generator(
         "op-registry",
         ("tools/dump_op_registry.py",),
-        ("python/metagraph_export/data/op_registry.binpb",),
+        ("spec/registry/op_registry.binpb",),
         ("protobuf",),
         needs_tensorflow=True,
     ),

@@ -68,6 +68,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     # The op list and default attributes.
     "oplist.computed": ("EXP-OPS-2", "EXP-OPS-4", "EXP-OPS-5", "REG-2", "REG-5", "REG-6"),
     "oplist.functions_followed": ("EXP-OPS-2",),
+    "oplist.whole_registry": ("REG-2", "REG-5", "REG-6", "EXP-STRIP-1", "EXP-OPS-3"),
     "oplist.other_attrs_not_followed": ("EXP-OPS-2",),
     "oplist.empty_f_inserted": ("EXP-OPS-3",),
     "oplist.unregistered_skipped": ("EXP-OPS-4",),

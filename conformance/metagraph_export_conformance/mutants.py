@@ -332,7 +332,51 @@ def _library_order_sorted(patch: Patch) -> None:
     patch("_pipeline", "build", build)
 
 
+def _registry_without(change: Callable[[dict[str, Any]], None]) -> Callable[[Patch], None]:
+    """A mutant whose bundled registry (spec REG-6) has ``change`` applied to
+    its OpDefs by name."""
+
+    def apply(patch: Patch) -> None:
+        registry_class = _original("_registry", "OpRegistry")
+        bundled = _original("_registry", "default_registry")()
+        ops = {name: bundled.get(name) for name in bundled._ops}
+        change(ops)
+        changed = registry_class(ops, bundled.tensorflow_version, bundled.tensorflow_git_version)
+        patch("_pipeline", "default_registry", lambda: changed)
+
+    return apply
+
+
+def _drop_last_op(ops: dict[str, Any]) -> None:
+    del ops[max(ops)]
+
+
+def _change_a_default(ops: dict[str, Any]) -> None:
+    # An op late in the alphabet, which only a case using every op reaches.
+    for name in sorted(ops, reverse=True):
+        op_def = ops[name]
+        for attr in op_def.attr:
+            if attr.HasField("default_value") and attr.default_value.WhichOneof("value") == "b":
+                changed = type(op_def)()
+                changed.CopyFrom(op_def)
+                for changed_attr in changed.attr:
+                    if changed_attr.name == attr.name:
+                        changed_attr.default_value.b = not attr.default_value.b
+                ops[name] = changed
+                return
+
+
 MUTANTS: tuple[Mutant, ...] = (
+    Mutant(
+        "registry-missing-an-op",
+        "the op registry without its last op",
+        _registry_without(_drop_last_op),
+    ),
+    Mutant(
+        "registry-default-changed",
+        "the op registry with one bool default flipped, in an op late in the alphabet",
+        _registry_without(_change_a_default),
+    ),
     Mutant("scope-segment-match", "scope tested as a path segment, not a prefix", _segment_scope),
     Mutant(
         "control-inputs-not-renamed",

@@ -2,8 +2,9 @@
 
 ``stripped_op_list`` and ``strip_default_attrs`` consult it (spec EXP-OPS, EXP-STRIP;
 the file format is spec REG-1 to REG-6).
-The file is produced by ``tools/dump_op_registry.py`` from an installed
-TensorFlow and loaded on first use only: most exports never need it.
+The file (spec/registry/op_registry.binpb) is produced by
+``tools/dump_op_registry.py`` from an installed TensorFlow and loaded on first
+use only: most exports never need it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from importlib import resources
+from pathlib import Path
 
 from ._codec import as_message, parse_message
 from .errors import ArgumentTypeError, DecodeError, InvalidArgumentError
@@ -57,10 +59,20 @@ class OpRegistry:
         return OpRegistry(ops, self.tensorflow_version, self.tensorflow_git_version)
 
 
+def _registry_data() -> bytes:
+    """The registry data file (spec REG-6): kept in spec/registry/ of the source
+    tree, which a source checkout reads; a built package carries a copy in its
+    data/ (setup.py puts it there)."""
+    packaged = resources.files(__package__).joinpath("data", _DATA_FILE)
+    if packaged.is_file():
+        return packaged.read_bytes()
+    return (Path(__file__).resolve().parents[2] / "spec" / "registry" / _DATA_FILE).read_bytes()
+
+
 @functools.cache
 def default_registry() -> OpRegistry:
     """TensorFlow 2.21's registry, as bundled with the package."""
-    data = resources.files(__package__).joinpath("data", _DATA_FILE).read_bytes()
+    data = _registry_data()
     proto = OpRegistryProto.FromString(data)
     ops = {op_def.name: op_def for op_def in proto.op_list.op}
     return OpRegistry(ops, proto.tensorflow_version, proto.tensorflow_git_version)

@@ -159,3 +159,41 @@ case(
     graph="small",
     op_defs=lambda: [_registered("Identity")],
 )
+
+
+def _every_registered_op(_: Any) -> Any:
+    """A GraphDef with one node of each op TensorFlow registers, every attribute
+    that has a default set to it: its op list is the whole registry, and
+    strip_default_attrs empties every node, so an implementation with less of
+    the registry (an op, a default value) fails it (spec REG-6)."""
+    from tensorflow.core.framework import graph_pb2, op_def_pb2
+    from tensorflow.python.client import pywrap_tf_session as c_api
+    from tensorflow.python.framework import op_def_registry
+
+    buffer = c_api.TF_GetAllOpList()
+    try:
+        names = sorted(
+            op.name for op in op_def_pb2.OpList.FromString(c_api.TF_GetBuffer(buffer)).op
+        )
+    finally:
+        c_api.TF_DeleteBuffer(buffer)
+    graph_def = graph_pb2.GraphDef()
+    for index, name in enumerate(names):
+        # op_def_registry.get gives the OpDef as export_meta_graph sees it.
+        definition = op_def_registry.get(name)
+        node = graph_def.node.add(name=f"op_{index}", op=name)
+        for attr in definition.attr:
+            if attr.HasField("default_value"):
+                node.attr[attr.name].CopyFrom(attr.default_value)
+    return graph_def
+
+
+case(
+    "Required.OpList.EveryRegisteredOp",
+    ("oplist.computed", "strip.defaults", "oplist.whole_registry"),
+    "One node of each of the 1,908 registered ops, with every default-valued attribute: the op "
+    "list is the whole registry, and stripping defaults leaves no attribute but an inserted f.",
+    graph_def=_every_registered_op,
+    pass_graph=False,
+    options={"strip_default_attrs": True},
+)

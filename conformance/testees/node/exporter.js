@@ -19,7 +19,7 @@ class ExportError extends Error {
 class NotImplementedError extends Error {}
 
 const REGISTRY_FILE = path.join(
-  __dirname, '..', '..', '..', 'python', 'metagraph_export', 'data', 'op_registry.binpb');
+  __dirname, '..', '..', '..', 'spec', 'registry', 'op_registry.binpb');
 
 let registry;
 function loadRegistry() {
