@@ -13,6 +13,7 @@ from __future__ import annotations
 from ._api import ExportResult, export, export_meta_graph
 from ._exporter import Diagnostic
 from ._registry import OpRegistry, default_registry
+from ._toolkit import GraphDiff, Summary, canonical_bytes, content_hash, diff, prune, summarize
 from .errors import (
     ArgumentTypeError,
     DecodeError,
@@ -31,13 +32,20 @@ __all__ = [
     "Diagnostic",
     "ExportError",
     "ExportResult",
+    "GraphDiff",
     "GraphSnapshot",
     "GraphTooLargeError",
     "InvalidArgumentError",
     "OpRegistry",
+    "Summary",
     "WriteError",
     "__version__",
+    "canonical_bytes",
+    "content_hash",
     "default_registry",
+    "diff",
     "export",
     "export_meta_graph",
+    "prune",
+    "summarize",
 ]

@@ -1,0 +1,63 @@
+"""A progress bar on stderr for the command line, when one can be seen.
+
+The bar is tqdm's (the ``cli`` extra); without tqdm, or when stderr is not a
+terminal, or with ``--quiet``, nothing is shown. It appears only once the
+work has taken a second, so quick commands stay silent.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["progress_bar"]
+
+# Seconds of work before the bar appears.
+_DELAY = 1.0
+
+
+@contextmanager
+def progress_bar(
+    description: str, *, quiet: bool = False, unit: str = "nodes"
+) -> Iterator[Callable[[int, int], None] | None]:
+    """Yields an update function taking (done, total), or None when no bar is shown."""
+    bar_class = None if quiet or not _is_terminal() else _tqdm()
+    if bar_class is None:
+        yield None
+        return
+    bar: Any = bar_class(
+        desc=description,
+        unit=f" {unit}",
+        unit_scale=True,
+        delay=_DELAY,
+        leave=False,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+
+    def update(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def _is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _tqdm() -> Any:
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm

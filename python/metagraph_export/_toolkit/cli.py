@@ -1,0 +1,245 @@
+"""The toolkit's commands of ``metagraph-export``: diff, canonical, hash,
+summarize, prune, convert.
+
+Exit status: 0 when the files are the same or the work is done; 1 when
+``diff`` finds differences or ``hash`` different hashes; 2 for a wrong
+command line or an input that cannot be read, with one line on stderr and
+nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from .._files import write_files
+from ..errors import ExportError
+from . import canonical, convert
+from ._progress import progress_bar
+from ._read import GRAPH_TYPES, Loaded, load
+from .diff import diff
+from .prune import prune
+from .summarize import summarize
+
+__all__ = ["register"]
+
+_PROG = "metagraph-export"
+SAME, DIFFERENT, ERROR = 0, 1, 2
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def register(commands: Any) -> None:
+    """Adds the toolkit's commands to the subparsers of the main parser."""
+    command = commands.add_parser(
+        "diff",
+        help="compare two meta graphs by meaning",
+        description="Report nodes, functions, collections, saver, op list and meta info "
+        "that differ, ignoring order and encodings that carry no meaning. "
+        "Exit status 0 when equal, 1 when different.",
+    )
+    command.add_argument("a", metavar="A")
+    command.add_argument("b", metavar="B")
+    _common(command, versions=True)
+    command.set_defaults(run=_guarded(_run_diff))
+
+    command = commands.add_parser(
+        "canonical",
+        help="write the canonical encoding of a meta graph",
+        description="Write the deterministic binary encoding that diff and hash compare.",
+    )
+    command.add_argument("file", metavar="FILE")
+    command.add_argument("-o", "--output", required=True, metavar="OUT")
+    _common(command, versions=True)
+    command.set_defaults(run=_guarded(_run_canonical))
+
+    command = commands.add_parser(
+        "hash",
+        help="print the SHA-256 of the canonical encoding",
+        description="Print 'HASH  FILE' per file: equal hashes for files diff calls equal. "
+        "With several files, exit status 1 when not all hashes are equal.",
+    )
+    command.add_argument("files", metavar="FILE", nargs="+")
+    _common(command, versions=True)
+    command.set_defaults(run=_guarded(_run_hash))
+
+    command = commands.add_parser(
+        "summarize",
+        help="likely inputs and outputs, ops, variables, devices, sizes",
+        description="Summarize what a meta graph is made of.",
+    )
+    command.add_argument("file", metavar="FILE")
+    _common(command)
+    command.set_defaults(run=_guarded(_run_summarize))
+
+    command = commands.add_parser(
+        "prune",
+        help="keep only what some outputs need (extract_sub_graph)",
+        description="Keep the nodes the outputs need, as TensorFlow's extract_sub_graph "
+        "does, with collections, saver and op list following.",
+    )
+    command.add_argument("file", metavar="FILE")
+    command.add_argument(
+        "--outputs", nargs="+", required=True, metavar="NODE", help="the node names to keep"
+    )
+    command.add_argument("-o", "--output", required=True, metavar="OUT")
+    command.add_argument("--as-text", action="store_true", help="write text format")
+    _common(command)
+    command.set_defaults(run=_guarded(_run_prune))
+
+    command = commands.add_parser(
+        "convert",
+        help="re-encode as binary, text or JSON",
+        description="Write the file's message in another encoding.",
+    )
+    command.add_argument("file", metavar="FILE")
+    command.add_argument("-o", "--output", required=True, metavar="OUT")
+    command.add_argument("--to", required=True, choices=convert.FORMATS)
+    _common(command)
+    command.set_defaults(run=_guarded(_run_convert))
+
+
+def _common(command: argparse.ArgumentParser, versions: bool = False) -> None:
+    command.add_argument(
+        "--input-format",
+        choices=("auto", "binary", "text"),
+        default="auto",
+        help="encoding of the input (default: auto)",
+    )
+    command.add_argument(
+        "--input-type",
+        choices=("auto", *GRAPH_TYPES),
+        default="auto",
+        help="message type of the input (default: auto)",
+    )
+    if versions:
+        command.add_argument(
+            "--include-versions",
+            action="store_true",
+            help="also compare meta_info_def.tensorflow_version and tensorflow_git_version",
+        )
+    command.add_argument("--json", action="store_true", help="print JSON")
+    command.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _guarded(run: Command) -> Command:
+    def guarded(arguments: argparse.Namespace) -> int:
+        try:
+            return run(arguments)
+        except ExportError as error:
+            print(f"{_PROG}: error: {error}", file=sys.stderr)
+            return ERROR
+        except OSError as error:
+            print(f"{_PROG}: error: {error.filename or ''}: {error.strerror}", file=sys.stderr)
+            return ERROR
+
+    return guarded
+
+
+def _load(arguments: argparse.Namespace, path: str) -> Loaded:
+    with progress_bar(f"reading {path}", quiet=arguments.quiet, unit="B") as update:
+        return load(path, arguments.input_type, arguments.input_format, update)
+
+
+def _run_diff(arguments: argparse.Namespace) -> int:
+    a, b = _load(arguments, arguments.a), _load(arguments, arguments.b)
+    with progress_bar("comparing", quiet=arguments.quiet) as update:
+        result = diff(
+            a.meta_graph_def,
+            b.meta_graph_def,
+            include_versions=arguments.include_versions,
+            progress=update,
+        )
+    if arguments.json:
+        print(json.dumps({"a": a.path, "b": b.path, **result.to_dict()}, indent=2))
+    else:
+        print(result.to_text())
+    return SAME if result.equal else DIFFERENT
+
+
+def _run_canonical(arguments: argparse.Namespace) -> int:
+    loaded = _load(arguments, arguments.file)
+    data = canonical.canonical_bytes(
+        loaded.meta_graph_def, include_versions=arguments.include_versions
+    )
+    write_files([(arguments.output, data)])
+    _report_written(arguments, loaded, data, "canonical")
+    return SAME
+
+
+def _run_hash(arguments: argparse.Namespace) -> int:
+    # Every file is read before anything is printed: one bad file, one error.
+    hashes: list[tuple[str, str]] = []
+    for path in arguments.files:
+        loaded = _load(arguments, path)
+        hashes.append((canonical.content_hash(
+            loaded.meta_graph_def, include_versions=arguments.include_versions
+        ), path))
+        del loaded
+    if arguments.json:
+        print(json.dumps([{"file": path, "sha256": digest} for digest, path in hashes], indent=2))
+    else:
+        for digest, path in hashes:
+            print(f"{digest}  {path}")
+    return SAME if len({digest for digest, _ in hashes}) == 1 else DIFFERENT
+
+
+def _run_summarize(arguments: argparse.Namespace) -> int:
+    loaded = _load(arguments, arguments.file)
+    with progress_bar("summarizing", quiet=arguments.quiet) as update:
+        summary = summarize(loaded.meta_graph_def, progress=update)
+    if arguments.json:
+        print(json.dumps({"file": loaded.path, "type": loaded.kind, **summary.to_dict()}, indent=2))
+    else:
+        print(f"{loaded.path}: {loaded.kind}, {loaded.size:,} bytes")
+        print(summary.to_text())
+    return SAME
+
+
+def _run_prune(arguments: argparse.Namespace) -> int:
+    loaded = _load(arguments, arguments.file)
+    pruned = prune(loaded.meta_graph_def, arguments.outputs)
+    # A graph stays a graph.
+    written = pruned.graph_def if loaded.kind == "graph_def" else pruned
+    data = convert.encode(written, "text" if arguments.as_text else "binary")
+    write_files([(arguments.output, data)])
+    _report_written(
+        arguments,
+        loaded,
+        data,
+        "pruned",
+        nodes=f"{len(pruned.graph_def.node):,} of {len(loaded.meta_graph_def.graph_def.node):,}",
+    )
+    return SAME
+
+
+def _run_convert(arguments: argparse.Namespace) -> int:
+    loaded = _load(arguments, arguments.file)
+    data = convert.encode(loaded.message, arguments.to)
+    write_files([(arguments.output, data)])
+    _report_written(arguments, loaded, data, f"{arguments.to}")
+    return SAME
+
+
+def _report_written(
+    arguments: argparse.Namespace, loaded: Loaded, data: bytes, what: str, **extra: str
+) -> None:
+    if arguments.json:
+        print(
+            json.dumps(
+                {
+                    "input": loaded.path,
+                    "type": loaded.kind,
+                    "output": arguments.output,
+                    "bytes": len(data),
+                    **extra,
+                },
+                indent=2,
+            )
+        )
+    else:
+        details = "".join(f", {key} {value}" for key, value in extra.items())
+        print(f"wrote {arguments.output} ({what}, {len(data):,} bytes{details})")
