@@ -13,7 +13,10 @@ no meaning is put in one order:
   whose ``external_values`` map TensorFlow serializes in hash order) parsed and
   re-encoded deterministically; an item that does not parse is kept as it is;
 * unless ``include_versions``, ``meta_info_def.tensorflow_version`` and
-  ``tensorflow_git_version`` cleared: they name the writer, not the graph.
+  ``tensorflow_git_version`` cleared: they name the writer, not the graph;
+* an empty ``graph_def.library``, ``graph_def.versions``,
+  ``meta_info_def.stripped_op_list`` or ``meta_info_def`` removed: present
+  and empty, each means what its absence means.
 
 Order inside a node (inputs), a function body, and a collection's items is
 kept: it is part of the meaning.
@@ -94,15 +97,25 @@ def canonical_form(message: object, *, include_versions: bool = False) -> MetaGr
     if not include_versions and source.HasField("meta_info_def"):
         result.meta_info_def.ClearField("tensorflow_version")
         result.meta_info_def.ClearField("tensorflow_git_version")
-        if not result.meta_info_def.ByteSize():
-            # Nothing but the writer's versions: as if there were no meta_info_def.
-            result.ClearField("meta_info_def")
+    # An empty part means what its absence means (no functions, producer 0,
+    # no ops), and TensorFlow writes one or the other depending on the path.
+    if graph.HasField("library") and not graph.library.ByteSize():
+        graph.ClearField("library")
+    if graph.HasField("versions") and not graph.versions.ByteSize():
+        graph.ClearField("versions")
+    info = result.meta_info_def
+    if info.HasField("stripped_op_list") and not info.stripped_op_list.ByteSize():
+        info.ClearField("stripped_op_list")
+    if result.HasField("meta_info_def") and not info.ByteSize():
+        result.ClearField("meta_info_def")
     return result
 
 
 def canonical_bytes(message: object, *, include_versions: bool = False) -> bytes:
     """The canonical encoding: deterministic binary of :func:`canonical_form`."""
-    return canonical_form(message, include_versions=include_versions).SerializeToString(deterministic=True)
+    return canonical_form(message, include_versions=include_versions).SerializeToString(
+        deterministic=True
+    )
 
 
 def content_hash(message: object, *, include_versions: bool = False) -> str:

@@ -175,9 +175,14 @@ def _run_hash(arguments: argparse.Namespace) -> int:
     hashes: list[tuple[str, str]] = []
     for path in arguments.files:
         loaded = _load(arguments, path)
-        hashes.append((canonical.content_hash(
-            loaded.meta_graph_def, include_versions=arguments.include_versions
-        ), path))
+        hashes.append(
+            (
+                canonical.content_hash(
+                    loaded.meta_graph_def, include_versions=arguments.include_versions
+                ),
+                path,
+            )
+        )
         del loaded
     if arguments.json:
         print(json.dumps([{"file": path, "sha256": digest} for digest, path in hashes], indent=2))
