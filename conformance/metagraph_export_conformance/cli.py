@@ -99,6 +99,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     run.add_argument("--failure-list", type=Path, metavar="FILE", help="the known failures")
     run.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    run.add_argument(
+        "--json-results", type=Path, metavar="FILE", help="also write the results as JSON (report)"
+    )
     run.add_argument("--slow", action="store_true", help="also run cases tagged slow")
     run.add_argument("--required-only", action="store_true", help="skip RECOMMENDED cases")
     run.add_argument(
@@ -151,6 +154,10 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     mutants.set_defaults(command=_mutants)
 
+    from .report_cli import register
+
+    register(commands, suite_options)
+
     commands.add_parser(
         "generate",
         help="regenerate the cases from TensorFlow (TensorFlow environment only; "
@@ -199,6 +206,10 @@ def _run(arguments: argparse.Namespace) -> int:
         backend.close()
     if arguments.junit is not None:
         write_junit(results, arguments.junit, f"metagraph-export conformance ({arguments.backend})")
+    if arguments.json_results is not None:
+        from .report import Run, write_results
+
+        write_results(arguments.json_results, Run(arguments.backend, description, tuple(results)))
     print(f"{len(results)} cases in {time.monotonic() - started:.1f} s")
     print(summary_line(results))
     return 1 if any(result.status == FAILED for result in results) else 0
