@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -18,10 +19,12 @@ from typing import Any
 from .._files import write_files
 from ..errors import ExportError
 from . import canonical, convert
+from ._inspect import debug_info_summary, matching_nodes, read_debug_info, rows_json
 from ._progress import progress_bar
 from ._read import GRAPH_TYPES, Loaded, load
 from .diff import diff
 from .prune import prune
+from .saved_model import read_saved_model
 from .summarize import summarize
 
 __all__ = ["register"]
@@ -33,7 +36,10 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def register(commands: Any) -> None:
-    """Adds the toolkit's commands to the subparsers of the main parser."""
+    """Adds the toolkit's commands to the subparsers of the main parser, and
+    its options to ``inspect`` and ``export``."""
+    _extend_inspect(commands.choices.get("inspect"))
+    _extend_export(commands.choices.get("export"))
     command = commands.add_parser(
         "diff",
         help="compare two meta graphs by meaning",
@@ -248,3 +254,136 @@ def _report_written(
     else:
         details = "".join(f", {key} {value}" for key, value in extra.items())
         print(f"wrote {arguments.output} ({what}, {len(data):,} bytes{details})")
+
+
+# inspect and export: options added to the commands the main parser defines.
+
+
+def _extend_inspect(inspector: argparse.ArgumentParser | None) -> None:
+    if inspector is None:
+        return
+    inspector.add_argument(
+        "--nodes", metavar="PATTERN", help="list the nodes whose name matches this glob"
+    )
+    inspector.add_argument("--op", metavar="OP", help="list the nodes of this op")
+    inspector.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    summary: Command = inspector.get_default("run")
+
+    def run(arguments: argparse.Namespace) -> int:
+        path = arguments.file
+        if os.path.isdir(path):
+            info = read_saved_model(path)
+            print(info.to_json() if arguments.json else info.to_text())
+            return SAME
+        if path.endswith(".debug"):
+            details = debug_info_summary(read_debug_info(path))
+            if arguments.json:
+                print(json.dumps({"file": path, "type": "graph_debug_info", **details}, indent=2))
+            else:
+                print(f"{path}: graph_debug_info")
+                print(
+                    f"  files: {len(details['files'])}, frames: {details['frames']}, "
+                    f"traces: {details['traces']}, nodes with a trace: "
+                    f"{details['nodes_with_traces']}"
+                )
+                for file in details["files"]:
+                    print(f"  file {file}")
+            return SAME
+        if arguments.nodes is None and arguments.op is None:
+            return summary(arguments)
+        loaded = _load(arguments, path)
+        rows = matching_nodes(loaded.meta_graph_def, arguments.nodes, arguments.op)
+        if arguments.json:
+            print(rows_json(rows))
+        else:
+            for row in rows:
+                device = f"  [{row.device}]" if row.device else ""
+                inputs = f" <- {', '.join(row.inputs)}" if row.inputs else ""
+                print(f"{row.name}  ({row.op}){device}{inputs}")
+            print(f"{len(rows)} of {len(loaded.meta_graph_def.graph_def.node):,} nodes")
+        return SAME
+
+    inspector.set_defaults(run=run)
+
+
+# Options of export that rewrite the graph: --saved-model writes the stored one.
+_NOT_WITH_SAVED_MODEL = {
+    "graph_def": "--graph-def",
+    "meta_info_def": "--meta-info-def",
+    "saver_def": "--saver-def",
+    "collections": "--collection",
+    "no_collections": "--no-collections",
+    "export_scope": "--export-scope",
+    "clear_devices": "--clear-devices",
+    "clear_extraneous_savers": "--clear-extraneous-savers",
+    "strip_default_attrs": "--strip-default-attrs",
+    "save_debug_info": "--save-debug-info",
+    "op_defs": "--op-defs",
+}
+
+
+def _extend_export(exporter: argparse.ArgumentParser | None) -> None:
+    if exporter is None:
+        return
+    # INPUT becomes optional: --saved-model takes its place. (argparse has no
+    # public way to change an argument once added.)
+    for action in exporter._actions:
+        if action.dest == "input":
+            action.nargs = "?"
+            action.default = None
+            action.help = f"{action.help} (or --saved-model)"
+    exporter.add_argument(
+        "--saved-model",
+        metavar="DIR",
+        help="write the meta graph stored in this SavedModel directory's saved_model.pb",
+    )
+    exporter.add_argument(
+        "--tag",
+        action="append",
+        metavar="TAG",
+        help="with --saved-model: the meta graph's tag (repeat for a set; default: the only one)",
+    )
+    original: Command = exporter.get_default("run")
+
+    def run(arguments: argparse.Namespace) -> int:
+        if arguments.saved_model is None:
+            if arguments.input is None:
+                exporter.error("give INPUT or --saved-model DIR")
+            return original(arguments)
+        if arguments.input is not None:
+            exporter.error("give INPUT or --saved-model DIR, not both")
+        for dest, option in _NOT_WITH_SAVED_MODEL.items():
+            if getattr(arguments, dest, None):
+                exporter.error(f"{option} does not apply to --saved-model")
+        return _guarded(_export_saved_model)(arguments)
+
+    exporter.set_defaults(run=run)
+
+
+def _export_saved_model(arguments: argparse.Namespace) -> int:
+    info = read_saved_model(arguments.saved_model)
+    meta_graph_def = info.meta_graph(arguments.tag)
+    data = convert.encode(meta_graph_def, "text" if arguments.as_text else "binary")
+    write_files([(arguments.output, data)])
+    tags = ", ".join(meta_graph_def.meta_info_def.tags) or "(none)"
+    if arguments.json:
+        print(
+            json.dumps(
+                {
+                    "saved_model": info.path,
+                    "tags": list(meta_graph_def.meta_info_def.tags),
+                    "output": arguments.output,
+                    "bytes": len(data),
+                    "nodes": len(meta_graph_def.graph_def.node),
+                    "signatures": sorted(meta_graph_def.signature_def),
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(
+            f"wrote {arguments.output} ({len(data):,} bytes): the meta graph tagged {tags} "
+            f"of {info.path}, {len(meta_graph_def.graph_def.node):,} nodes, "
+            f"signatures: {', '.join(sorted(meta_graph_def.signature_def)) or 'none'}"
+        )
+    return SAME
