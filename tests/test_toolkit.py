@@ -309,3 +309,81 @@ def test_api_arguments_are_checked_and_kept() -> None:
     summary = metagraph_export.summarize(graph)
     assert json.loads(summary.to_json())["nodes"] == len(graph.graph_def.node)
     assert summary.outputs == ["w/while/Exit", "w/while/Exit_1"]
+
+
+def test_inspect_lists_nodes_and_reads_debug_files(tmp_path: Path) -> None:
+    exported = run("export", EXAMPLE, "-o", "mlp.meta", "--save-debug-info", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    listed = run("inspect", "mlp.meta", "--op", "VarHandleOp", "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert [row["name"] for row in json.loads(listed.stdout)] == [
+        "global_step",
+        "model/hidden/kernel",
+        "model/hidden/bias",
+        "model/logits/kernel",
+        "model/logits/bias",
+    ]
+    globbed = run("inspect", "mlp.meta", "--nodes", "model/*/kernel", cwd=tmp_path)
+    assert globbed.stdout.splitlines()[-1] == "2 of 176 nodes"
+    debug = run("inspect", "mlp.debug", "--json", cwd=tmp_path)
+    assert debug.returncode == 0, debug.stderr
+    details = json.loads(debug.stdout)
+    assert details["type"] == "graph_debug_info"
+    assert details["nodes_with_traces"] == 176 and "tools/make_example.py" in details["files"]
+    missing = run("inspect", tmp_path, cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr.strip().endswith("(no saved_model.pb or saved_model.pbtxt)")
+
+
+def _in_a_terminal(*arguments: str | Path, cwd: Path) -> tuple[int, str]:
+    """Runs the command with stderr on a pseudo-terminal; returns its status
+    and what it wrote there."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    main, secondary = pty.openpty()
+    # 24 rows of 120 columns: a new pseudo-terminal reports a width of 0.
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "metagraph_export", *map(str, arguments)],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=secondary,
+    )
+    os.close(secondary)
+    seen = bytearray()
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal is closed once the process is gone
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main)
+    return process.wait(timeout=300), seen.decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def large_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300k nodes of the benchmarks' fan_in shape: seconds of work."""
+    from benchmarks.graphs import build_graph_def, parse_size
+
+    path = tmp_path_factory.mktemp("large") / "fan_in_300k.pb"
+    path.write_bytes(build_graph_def("fan_in", parse_size("300k")).SerializeToString())
+    return path
+
+
+def test_progress_bar_on_a_terminal_only(large_graph: Path, tmp_path: Path) -> None:
+    pytest.importorskip("tqdm", reason="the progress bar is tqdm's (the cli extra)")
+    status, shown = _in_a_terminal("summarize", large_graph, cwd=tmp_path)
+    assert status == 0
+    assert "summarizing:" in shown and "nodes/s" in shown, shown[-500:]
+    status, shown = _in_a_terminal("summarize", "--quiet", large_graph, cwd=tmp_path)
+    assert (status, shown) == (0, "")
+    piped = run("summarize", large_graph, cwd=tmp_path)
+    assert piped.returncode == 0 and piped.stderr == ""
+    assert piped.stdout.splitlines()[1].startswith("nodes: 300,016 ")

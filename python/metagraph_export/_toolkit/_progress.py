@@ -2,20 +2,23 @@
 
 The bar is tqdm's (the ``cli`` extra); without tqdm, or when stderr is not a
 terminal, or with ``--quiet``, nothing is shown. It appears only once the
-work has taken a second, so quick commands stay silent.
+command has worked for a second, so quick commands stay silent.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["progress_bar"]
 
-# Seconds of work before the bar appears.
+# Seconds of work, from the start of the command, before a bar appears.
 _DELAY = 1.0
+_STARTED = time.monotonic()
 
 
 @contextmanager
@@ -31,10 +34,11 @@ def progress_bar(
         desc=description,
         unit=f" {unit}",
         unit_scale=True,
-        delay=_DELAY,
+        delay=max(0.0, _DELAY - (time.monotonic() - _STARTED)),
         leave=False,
         file=sys.stderr,
-        dynamic_ncols=True,
+        # A terminal that reports no width (some pseudo-terminals) gets 80 columns.
+        **({"dynamic_ncols": True} if _columns() else {"ncols": 80}),
     )
 
     def update(done: int, total: int) -> None:
@@ -53,6 +57,13 @@ def _is_terminal() -> bool:
         return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 0
 
 
 def _tqdm() -> Any:
