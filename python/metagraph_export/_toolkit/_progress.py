@@ -37,8 +37,7 @@ def progress_bar(
         delay=max(0.0, _DELAY - (time.monotonic() - _STARTED)),
         leave=False,
         file=sys.stderr,
-        # A terminal that reports no width (some pseudo-terminals) gets 80 columns.
-        **({"dynamic_ncols": True} if _columns() else {"ncols": 80}),
+        **_size(),
     )
 
     def update(done: int, total: int) -> None:
@@ -59,11 +58,16 @@ def _is_terminal() -> bool:
         return False
 
 
-def _columns() -> int:
+def _size() -> dict[str, Any]:
+    """tqdm's size options. A pseudo-terminal that reports no size (0 by 0)
+    would hide the bar: it is taken as 80 by 24."""
     try:
-        return os.get_terminal_size(sys.stderr.fileno()).columns
+        size = os.get_terminal_size(sys.stderr.fileno())
     except (OSError, ValueError, AttributeError):
-        return 0
+        return {"ncols": 80, "nrows": 24}
+    if size.columns and size.lines:
+        return {"dynamic_ncols": True}
+    return {"ncols": size.columns or 80, "nrows": size.lines or 24}
 
 
 def _tqdm() -> Any:
