@@ -131,13 +131,32 @@ def _common(command: argparse.ArgumentParser, versions: bool = False) -> None:
     command.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
+def _stopping_quietly(run: Command) -> Command:
+    """``run``, ending quietly when the reader of its output goes away (``| head``)."""
+
+    def stopping(arguments: argparse.Namespace) -> int:
+        try:
+            return run(arguments)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return DIFFERENT
+
+    return stopping
+
+
 def _guarded(run: Command) -> Command:
+    """``run``, with input and output errors as one line and status 2."""
+
+    @_stopping_quietly
     def guarded(arguments: argparse.Namespace) -> int:
         try:
             return run(arguments)
         except ExportError as error:
             print(f"{_PROG}: error: {error}", file=sys.stderr)
             return ERROR
+        except BrokenPipeError:
+            raise
         except OSError as error:
             print(f"{_PROG}: error: {error.filename or ''}: {error.strerror}", file=sys.stderr)
             return ERROR
@@ -303,7 +322,7 @@ def _extend_inspect(inspector: argparse.ArgumentParser | None) -> None:
             print(f"{len(rows)} of {len(loaded.meta_graph_def.graph_def.node):,} nodes")
         return SAME
 
-    inspector.set_defaults(run=run)
+    inspector.set_defaults(run=_stopping_quietly(run))
 
 
 # Options of export that rewrite the graph: --saved-model writes the stored one.
