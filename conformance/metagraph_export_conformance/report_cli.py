@@ -100,7 +100,7 @@ def _report(arguments: argparse.Namespace) -> int:
             f"{implementation['name']}: {counts['passed']} passed, {counts['failed']} failed, "
             f"{counts['skipped']} skipped, {counts['expected failure']} expected failures"
         )
-    print(f"wrote {', '.join(str(path) for path in written)}")
+    print(f"wrote {', '.join(str(arguments.output / path.name) for path in written)}")
     failed = any(item["counts"][FAILED] for item in report["implementations"])
     return 1 if failed else 0
 
