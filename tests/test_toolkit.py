@@ -195,6 +195,8 @@ def test_canonical_file_hashes_like_the_input(mlp: Path) -> None:
     assert hashes.returncode == 0
     first, second = hashes.stdout.splitlines()
     assert first.split("  ")[0] == second.split("  ")[0]
+    reported = run("canonical", mlp, "-o", "again.canonical", "--json", cwd=directory)
+    assert json.loads(reported.stdout)["sha256"] == first.split("  ")[0]
     assert second.endswith("  " + str(directory / "mlp.canonical"))
 
 

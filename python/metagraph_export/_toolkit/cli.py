@@ -10,6 +10,7 @@ nothing written.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -191,7 +192,8 @@ def _run_canonical(arguments: argparse.Namespace) -> int:
         loaded.meta_graph_def, include_versions=arguments.include_versions
     )
     write_files([(arguments.output, data)])
-    _report_written(arguments, loaded, data, "canonical")
+    digest = hashlib.sha256(data).hexdigest()
+    _report_written(arguments, loaded, data, "canonical", sha256=digest)
     return SAME
 
 
@@ -236,12 +238,15 @@ def _run_prune(arguments: argparse.Namespace) -> int:
     written = pruned.graph_def if loaded.kind == "graph_def" else pruned
     data = convert.encode(written, "text" if arguments.as_text else "binary")
     write_files([(arguments.output, data)])
+    kept, before = len(pruned.graph_def.node), len(loaded.meta_graph_def.graph_def.node)
     _report_written(
         arguments,
         loaded,
         data,
         "pruned",
-        nodes=f"{len(pruned.graph_def.node):,} of {len(loaded.meta_graph_def.graph_def.node):,}",
+        f", nodes {kept:,} of {before:,}",
+        nodes=kept,
+        input_nodes=before,
     )
     return SAME
 
@@ -255,23 +260,23 @@ def _run_convert(arguments: argparse.Namespace) -> int:
 
 
 def _report_written(
-    arguments: argparse.Namespace, loaded: Loaded, data: bytes, what: str, **extra: str
+    arguments: argparse.Namespace,
+    loaded: Loaded,
+    data: bytes,
+    what: str,
+    details: str = "",
+    **fields: Any,
 ) -> None:
     if arguments.json:
-        print(
-            json.dumps(
-                {
-                    "input": loaded.path,
-                    "type": loaded.kind,
-                    "output": arguments.output,
-                    "bytes": len(data),
-                    **extra,
-                },
-                indent=2,
-            )
-        )
+        summary = {
+            "input": loaded.path,
+            "type": loaded.kind,
+            "output": arguments.output,
+            "bytes": len(data),
+            **fields,
+        }
+        print(json.dumps(summary, indent=2))
     else:
-        details = "".join(f", {key} {value}" for key, value in extra.items())
         print(f"wrote {arguments.output} ({what}, {len(data):,} bytes{details})")
 
 
