@@ -119,7 +119,11 @@ def show(value: Any, field: FieldDescriptor | None = None) -> str:
     """A value as one line of text: strings quoted, enums by name, messages in
     one-line text format; cut to a readable length."""
     if isinstance(value, _message.Message):
-        text = "{" + to_text(value, as_one_line=True) + "}"
+        try:
+            text = "{" + to_text(value, as_one_line=True) + "}"
+        except _message.DecodeError:
+            # An Any whose bytes are not its type: shown by its encoding.
+            text = f"{{{value.DESCRIPTOR.name} {value.SerializeToString(deterministic=True)!r}}}"
     elif field is not None and field.enum_type is not None and isinstance(value, int):
         number = field.enum_type.values_by_number.get(value)
         text = number.name if number is not None else str(value)
