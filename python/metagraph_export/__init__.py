@@ -13,7 +13,17 @@ from __future__ import annotations
 from ._api import ExportResult, export, export_meta_graph
 from ._exporter import Diagnostic
 from ._registry import OpRegistry, default_registry
-from ._toolkit import GraphDiff, Summary, canonical_bytes, content_hash, diff, prune, summarize
+from ._toolkit import (
+    GraphDiff,
+    SavedModelInfo,
+    Summary,
+    canonical_bytes,
+    content_hash,
+    diff,
+    prune,
+    read_saved_model,
+    summarize,
+)
 from .errors import (
     ArgumentTypeError,
     DecodeError,
@@ -37,6 +47,7 @@ __all__ = [
     "GraphTooLargeError",
     "InvalidArgumentError",
     "OpRegistry",
+    "SavedModelInfo",
     "Summary",
     "WriteError",
     "__version__",
@@ -47,5 +58,6 @@ __all__ = [
     "export",
     "export_meta_graph",
     "prune",
+    "read_saved_model",
     "summarize",
 ]

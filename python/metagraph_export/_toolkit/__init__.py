@@ -9,6 +9,7 @@ from .canonical import canonical_bytes, content_hash
 from .convert import encode
 from .diff import EntryDiff, GraphDiff, diff
 from .prune import extract_sub_graph, prune
+from .saved_model import SavedModelInfo, read_saved_model
 from .summarize import Summary, Variable, summarize
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "EntryDiff",
     "GraphDiff",
     "Loaded",
+    "SavedModelInfo",
     "Summary",
     "Variable",
     "canonical_bytes",
@@ -25,5 +27,6 @@ __all__ = [
     "extract_sub_graph",
     "load",
     "prune",
+    "read_saved_model",
     "summarize",
 ]
