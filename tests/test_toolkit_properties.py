@@ -13,7 +13,7 @@ import random
 
 import metagraph_export
 from google.protobuf import message as _message
-from hypothesis import assume, given
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 from metagraph_export._collections import TYPED_KEYS
 from metagraph_export.testing import strategies
@@ -211,3 +211,42 @@ def test_scrambled_encoding_differs_yet_parses_equal() -> None:
         parsed = CondContextDef()
         parsed.ParseFromString(data)
         assert parsed == context
+
+
+@settings_for("slow")
+@given(META_GRAPHS, st.data())
+def test_prune_keeps_collections_consistent(
+    meta_graph_def: MetaGraphDef, data: st.DataObject
+) -> None:
+    """After a cut, no collection item, saver or op list entry names what was
+    cut, and what the cut kept keeps its items in order."""
+    names = [node.name for node in meta_graph_def.graph_def.node]
+    assume(names)
+    outputs = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3))
+    try:
+        pruned = metagraph_export.prune(meta_graph_def, outputs)
+    except metagraph_export.InvalidArgumentError as error:
+        # Only an input naming no node of the graph stops the cut.
+        assert "which no node of the graph is" in str(error)
+        event("an input names no node")
+        return
+    event("cut" if len(pruned.graph_def.node) < len(names) else "nothing cut")
+    kept = {node.name for node in pruned.graph_def.node}
+    cut = set(names) - kept
+    assert set(outputs) <= kept
+    for key, collection in pruned.collection_def.items():
+        original = meta_graph_def.collection_def[key]
+        if collection.WhichOneof("kind") == "node_list":
+            values = list(collection.node_list.value)
+            assert not {v.lstrip("^").split(":")[0] for v in values} & cut, key
+            # A subsequence of the original, in order.
+            remaining = iter(original.node_list.value)
+            assert all(value in remaining for value in values), key
+        assert collection.ByteSize() or not original.ByteSize(), key
+    if pruned.HasField("saver_def"):
+        assert pruned.saver_def.filename_tensor_name.split(":")[0] not in cut
+    used = {node.op for node in pruned.graph_def.node} | {
+        node.op for function in pruned.graph_def.library.function for node in function.node_def
+    }
+    assert {op.name for op in pruned.meta_info_def.stripped_op_list.op} <= used
+    assert pruned.graph_def.library == meta_graph_def.graph_def.library
