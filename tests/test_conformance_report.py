@@ -184,3 +184,28 @@ def test_the_matrix_renders_in_chromium(site: Path, tmp_path: Path) -> None:
             browser.close()
     assert requests and all(url.startswith("file://") for url in requests), requests
     shutil.copyfile(tmp_path / "report.png", site / "screenshot.png")
+
+
+def test_report_runs_a_backend(tmp_path: Path) -> None:
+    result = conformance(
+        "report",
+        "--backend",
+        "python",
+        "--case",
+        "Required.Scope.Basic*",
+        "--no-benchmarks",
+        "-o",
+        "site",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((tmp_path / "site" / "report.json").read_text())
+    statuses = {row["id"]: row["results"]["python"]["status"] for row in report["cases"]}
+    ran = {case for case, status in statuses.items() if status != "not run"}
+    assert ran == {"Required.Scope.BasicGraph", "Required.Scope.BasicGraphInner"}
+    assert {statuses[case] for case in ran} == {"passed"}
+    assert report["benchmarks"] is None
+    assert sorted(path.name for path in (tmp_path / "site").iterdir()) == [
+        "index.html",
+        "report.json",
+    ]
