@@ -22,6 +22,7 @@ from pathlib import Path
 from . import DEFAULT_SPEC, DEFAULT_SUITE, UNTESTABLE_FILE, __version__
 from .backends import BackendError, make_backend
 from .failures import FailureListError, load_failure_list
+from .report import ReportError
 from .runner import (
     EXPECTED_FAILURE,
     FAILED,
@@ -58,7 +59,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "metagraph-export confor
     try:
         status: int = arguments.command(arguments)
         return status
-    except (SuiteError, SpecError, FailureListError) as error:
+    except (SuiteError, SpecError, FailureListError, ReportError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 1
     except BackendError as error:
