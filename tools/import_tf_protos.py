@@ -51,6 +51,7 @@ ROOT_MODULES = (
     "tensorflow.core.protobuf.saver_pb2",
     "tensorflow.core.protobuf.queue_runner_pb2",
     "tensorflow.core.protobuf.control_flow_pb2",
+    "tensorflow.core.protobuf.saved_model_pb2",
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -22,6 +22,7 @@ from pathlib import Path
 from . import DEFAULT_SPEC, DEFAULT_SUITE, UNTESTABLE_FILE, __version__
 from .backends import BackendError, make_backend
 from .failures import FailureListError, load_failure_list
+from .report import ReportError
 from .runner import (
     EXPECTED_FAILURE,
     FAILED,
@@ -58,7 +59,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "metagraph-export confor
     try:
         status: int = arguments.command(arguments)
         return status
-    except (SuiteError, SpecError, FailureListError) as error:
+    except (SuiteError, SpecError, FailureListError, ReportError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 1
     except BackendError as error:
@@ -99,6 +100,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     run.add_argument("--failure-list", type=Path, metavar="FILE", help="the known failures")
     run.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    run.add_argument(
+        "--json-results", type=Path, metavar="FILE", help="also write the results as JSON (report)"
+    )
     run.add_argument("--slow", action="store_true", help="also run cases tagged slow")
     run.add_argument("--required-only", action="store_true", help="skip RECOMMENDED cases")
     run.add_argument(
@@ -151,6 +155,10 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     mutants.set_defaults(command=_mutants)
 
+    from .report_cli import register
+
+    register(commands, suite_options)
+
     commands.add_parser(
         "generate",
         help="regenerate the cases from TensorFlow (TensorFlow environment only; "
@@ -199,6 +207,10 @@ def _run(arguments: argparse.Namespace) -> int:
         backend.close()
     if arguments.junit is not None:
         write_junit(results, arguments.junit, f"metagraph-export conformance ({arguments.backend})")
+    if arguments.json_results is not None:
+        from .report import Run, write_results
+
+        write_results(arguments.json_results, Run(arguments.backend, description, tuple(results)))
     print(f"{len(results)} cases in {time.monotonic() - started:.1f} s")
     print(summary_line(results))
     return 1 if any(result.status == FAILED for result in results) else 0

@@ -26,6 +26,17 @@ if TYPE_CHECKING:
     from ._api import ExportResult, export, export_meta_graph
     from ._exporter import Diagnostic
     from ._registry import OpRegistry, default_registry
+    from ._toolkit import (
+        GraphDiff,
+        SavedModelInfo,
+        Summary,
+        canonical_bytes,
+        content_hash,
+        diff,
+        prune,
+        read_saved_model,
+        summarize,
+    )
     from .snapshot.v1.snapshot_pb2 import GraphSnapshot
 
 __version__ = "0.1.0"
@@ -40,6 +51,20 @@ _LAZY = {
     "OpRegistry": "._registry",
     "default_registry": "._registry",
     "GraphSnapshot": ".snapshot.v1.snapshot_pb2",
+    **dict.fromkeys(
+        (
+            "GraphDiff",
+            "SavedModelInfo",
+            "Summary",
+            "canonical_bytes",
+            "content_hash",
+            "diff",
+            "prune",
+            "read_saved_model",
+            "summarize",
+        ),
+        "._toolkit",
+    ),
 }
 
 
@@ -62,13 +87,22 @@ __all__ = [
     "Diagnostic",
     "ExportError",
     "ExportResult",
+    "GraphDiff",
     "GraphSnapshot",
     "GraphTooLargeError",
     "InvalidArgumentError",
     "OpRegistry",
+    "SavedModelInfo",
+    "Summary",
     "WriteError",
     "__version__",
+    "canonical_bytes",
+    "content_hash",
     "default_registry",
+    "diff",
     "export",
     "export_meta_graph",
+    "prune",
+    "read_saved_model",
+    "summarize",
 ]

@@ -170,6 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     _input_options(inspector, types=("auto", *INSPECTED_TYPES))
     inspector.add_argument("--json", action="store_true", help="print JSON")
     inspector.set_defaults(run=_command("run_inspect"))
+    from ._toolkit.cli import register
+
+    register(commands)
     for name, (_, description, _) in _DELEGATED.items():
         commands.add_parser(name, help=description, add_help=False)
     return parser
