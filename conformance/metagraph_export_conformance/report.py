@@ -298,7 +298,7 @@ def write_site(report: dict[str, Any], directory: Path) -> list[Path]:
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
-    from metagraph_export._files import write_files
+    from metagraph_export._pipeline import write_files
     from metagraph_export.errors import WriteError
 
     try:

@@ -71,6 +71,7 @@ __all__ = [
     "run",
     "taking",
     "write",
+    "write_files",
 ]
 
 P = ParamSpec("P")
