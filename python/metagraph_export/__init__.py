@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ._api import ExportResult, export, export_meta_graph
 from ._exporter import Diagnostic
+from ._import_api import ImportResult, import_meta_graph
 from ._registry import OpRegistry, default_registry
 from .errors import (
     ArgumentTypeError,
@@ -33,6 +34,7 @@ __all__ = [
     "ExportResult",
     "GraphSnapshot",
     "GraphTooLargeError",
+    "ImportResult",
     "InvalidArgumentError",
     "OpRegistry",
     "WriteError",
@@ -40,4 +42,5 @@ __all__ = [
     "default_registry",
     "export",
     "export_meta_graph",
+    "import_meta_graph",
 ]
