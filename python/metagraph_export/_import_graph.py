@@ -42,10 +42,14 @@ def parse_tensor_name(name: str) -> tuple[str, int]:
 
 
 def render_tensor(node: str, index: int) -> str:
-    """TensorId::ToString."""
-    if index == _CONTROL:
-        return "^" + node
-    return node if index == 0 else f"{node}:{index}"
+    """TensorId::ToString: ``^x`` or ``x:k``, ``:0`` included."""
+    return "^" + node if index == _CONTROL else f"{node}:{index}"
+
+
+def _graph_def_input(name: str) -> str:
+    """An input as as_graph_def renders it: ``x`` for output 0."""
+    node, index = parse_tensor_name(name)
+    return node if index == 0 else render_tensor(node, index)
 
 
 def _arg_types(node: NodeDef, args: Sequence[OpDef.ArgDef]) -> list[int] | None:
@@ -639,7 +643,7 @@ class TargetGraph:
         for node in nodes:
             data = [name for name in node.input if not name.startswith("^")]
             controls = sorted({name for name in node.input if name.startswith("^")})
-            rendered = [render_tensor(*parse_tensor_name(name)) for name in data] + controls
+            rendered = [_graph_def_input(name) for name in data] + controls
             raw = raw_inputs[node.name]
             if raw != rendered:
                 self.snapshot.operation_inputs[node.name].input.extend(raw)
