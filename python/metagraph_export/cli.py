@@ -155,6 +155,9 @@ def _parser() -> argparse.ArgumentParser:
     _input_options(inspector, types=("auto", "meta_graph_def", "graph_def", "snapshot"))
     inspector.add_argument("--json", action="store_true", help="print JSON")
     inspector.set_defaults(run=_run_inspect)
+    from ._import_cli import add_import_command
+
+    add_import_command(commands)
     for name, (_, description) in _DELEGATED.items():
         commands.add_parser(name, help=description, add_help=False)
     return parser
