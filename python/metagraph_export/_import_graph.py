@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from ._registry import OpRegistry
 from .errors import InvalidArgumentError
 from .snapshot.v1.snapshot_pb2 import Collection, GraphSnapshot
+from .tf.attr_value_pb2 import AttrValue
 from .tf.function_pb2 import FunctionDef
 from .tf.graph_pb2 import GraphDef
 from .tf.node_def_pb2 import NodeDef
@@ -183,6 +184,15 @@ class TargetGraph:
             raise _invalid(f"the name {name!r} refers to an operation not in the graph")
         return name
 
+    def set_loop_frame(self, tensor_name: str, frame_name: str) -> None:
+        """What WhileContext._init_from_proto does to the Enter op of a value
+        after a scoped import: its frame_name becomes the context's name."""
+        if ":" not in tensor_name:
+            raise _invalid(f"while context value {tensor_name!r} is not a tensor name")
+        node = self._nodes[self.element_name(tensor_name).partition(":")[0]]
+        if node.op in ("Enter", "RefEnter"):
+            node.attr["frame_name"].CopyFrom(AttrValue(s=frame_name.encode("utf-8")))
+
     def collection(self, key: str) -> Collection:
         collection = self._collections.get(key)
         if collection is None:
@@ -222,6 +232,7 @@ class TargetGraph:
         renamed: dict[str, str] = {}
         used_keys: set[tuple[str, int]] = set()
         raw_inputs: dict[str, list[str]] = {}
+        remapped_inputs: dict[str, list[bool]] = {}
         new_nodes: list[NodeDef] = []
         for position in order:
             node = NodeDef()
@@ -251,6 +262,7 @@ class TargetGraph:
             imported[original] = node
             new_nodes.append(node)
             raw_inputs[node.name] = list(node.input)
+            remapped_inputs[node.name] = remapped
 
         for node in new_nodes:
             self._check_edges(node, imported)
@@ -258,6 +270,7 @@ class TargetGraph:
         returned = self._return_elements(return_elements, mapping, imported)
         self._rename_colocations(new_nodes, renamed)
         self._check_unused_keys(mapping, used_keys, nodes, index)
+        self._resolve_back_edges(new_nodes, remapped_inputs, renamed)
         self._add_nodes(new_nodes, raw_inputs)
         return returned
 
@@ -615,6 +628,24 @@ class TargetGraph:
                 f"attempted to map inputs that were not found in graph_def: [{', '.join(missing)}]",
             )
 
+    @staticmethod
+    def _resolve_back_edges(
+        nodes: list[NodeDef], remapped: dict[str, list[bool]], renamed: dict[str, str]
+    ) -> None:
+        """A back edge names its source before that was renamed; the graph's edge,
+        which as_graph_def renders, points at the renamed node (IMP-RESULT-1).
+        A new name is never an old one (IMP-NAME-3), so forward edges stay."""
+        if not renamed:
+            return
+        for node in nodes:
+            flags = remapped[node.name]
+            for i, name in enumerate(node.input):
+                if flags[i]:
+                    continue
+                source, slot = parse_tensor_name(name)
+                if source in renamed:
+                    node.input[i] = render_tensor(renamed[source], slot)
+
     def _add_nodes(self, nodes: list[NodeDef], raw_inputs: dict[str, list[str]]) -> None:
         """The nodes as as_graph_def renders them (IMP-RESULT-1, -2), devices (IMP-DEV-2)."""
         for node in nodes:
@@ -649,4 +680,6 @@ class TargetGraph:
                 self.snapshot.operation_inputs[node.name].input.extend(raw)
             del node.input[:]
             node.input.extend(rendered)
-            graph.node.add().CopyFrom(node)
+            added = graph.node.add()
+            added.CopyFrom(node)
+            self._nodes[node.name] = added

@@ -505,6 +505,9 @@ class _Restorer:
             del names[:]
             names.extend(new)
         self._values(context.values_def)
+        if self._scope:
+            for value in context.values_def.values:
+                self._graph.set_loop_frame(value, context.context_name)
         for nested in context.nested_contexts:
             self._nested(nested)
         return context
