@@ -11,8 +11,8 @@ from pathlib import Path
 import metagraph_export
 import pytest
 from metagraph_export import GraphSnapshot, ImportResult
-from metagraph_export._importer import names_in_use, unique_name
 from metagraph_export._import_graph import canonical_device
+from metagraph_export._importer import names_in_use, unique_name
 from metagraph_export._pool import to_text
 from metagraph_export.errors import ArgumentTypeError, DecodeError, InvalidArgumentError
 from metagraph_export.snapshot.v1.snapshot_pb2 import CollectionItem
@@ -26,7 +26,9 @@ from metagraph_export.tf.types_pb2 import DT_FLOAT, DT_INT32
 from metagraph_export.tf.variable_pb2 import VariableDef
 
 
-def node(name: str, op: str = "Identity", *inputs: str, device: str = "", **attrs: AttrValue) -> NodeDef:
+def node(
+    name: str, op: str = "Identity", *inputs: str, device: str = "", **attrs: AttrValue
+) -> NodeDef:
     result = NodeDef(name=name, op=op, input=list(inputs), device=device)
     if op in ("Identity", "AddV2"):
         result.attr["T"].type = DT_FLOAT
@@ -130,14 +132,18 @@ def test_scope_is_made_unique_case_insensitively() -> None:
     into = target(node("a/x", "Const"), node("a_1", "Const"))
     assert unique_name("a", names_in_use(into.graph_def)) == "a_2"
     assert unique_name("A", names_in_use(into.graph_def)) == "A_2"
-    result = metagraph_export.import_meta_graph(meta(node("x", "Const")), import_scope="a", graph=into)
+    result = metagraph_export.import_meta_graph(
+        meta(node("x", "Const")), import_scope="a", graph=into
+    )
     assert names(result)[-1] == "a_2/x"
 
 
 def test_scope_with_slash_is_used_as_is_and_names_collide() -> None:
     """IMP-SCOPE-3, IMP-NAME-3: "a/" is not made unique; the node is renamed instead."""
     into = target(node("a/x", "Const"))
-    result = metagraph_export.import_meta_graph(meta(node("x", "Const")), import_scope="a/", graph=into)
+    result = metagraph_export.import_meta_graph(
+        meta(node("x", "Const")), import_scope="a/", graph=into
+    )
     assert names(result) == ["a/x", "a/x_1"]
 
 
@@ -155,7 +161,9 @@ def test_colliding_names_are_uniquified_with_inputs_and_colocation() -> None:
     colocated = AttrValue()
     colocated.list.s.append(b"loc:@x")
     graph = meta(node("x", "Const"), node("y", "Identity", "x", "^x", _class=colocated))
-    result = metagraph_export.import_meta_graph(graph, graph=target(node("x", "Const"), node("x_1", "Const")))
+    result = metagraph_export.import_meta_graph(
+        graph, graph=target(node("x", "Const"), node("x_1", "Const"))
+    )
     assert names(result) == ["x", "x_1", "x_2", "y"]
     y = imported(result, "y")
     assert list(y.input) == ["x_2", "^x_2"]
@@ -205,7 +213,9 @@ def test_unknown_op_and_missing_attr_fail() -> None:
     with pytest.raises(InvalidArgumentError, match="not registered"):
         metagraph_export.import_meta_graph(meta(NodeDef(name="x", op="NoSuchOp")))
     with pytest.raises(InvalidArgumentError, match="missing attr"):
-        metagraph_export.import_meta_graph(meta(NodeDef(name="x", op="Identity", input=["y"]), node("y", "Const")))
+        metagraph_export.import_meta_graph(
+            meta(NodeDef(name="x", op="Identity", input=["y"]), node("y", "Const"))
+        )
 
 
 def test_type_mismatch_fails() -> None:
@@ -218,14 +228,21 @@ def test_type_mismatch_fails() -> None:
 
 def test_import_order_is_topological_smallest_index_first() -> None:
     """IMP-ORDER-1."""
-    graph = meta(node("c", "AddV2", "b", "a"), node("b", "Identity", "a"), node("a", "Const"), node("d", "Const"))
+    graph = meta(
+        node("c", "AddV2", "b", "a"),
+        node("b", "Identity", "a"),
+        node("a", "Const"),
+        node("d", "Const"),
+    )
     assert names(metagraph_export.import_meta_graph(graph)) == ["a", "b", "c", "d"]
 
 
 def test_cycle_and_unknown_input_fail() -> None:
     """IMP-ORDER-2, IMP-ORDER-3."""
     with pytest.raises(InvalidArgumentError, match="cycle"):
-        metagraph_export.import_meta_graph(meta(node("a", "Identity", "b"), node("b", "Identity", "a")))
+        metagraph_export.import_meta_graph(
+            meta(node("a", "Identity", "b"), node("b", "Identity", "a"))
+        )
     with pytest.raises(InvalidArgumentError, match="unknown input"):
         metagraph_export.import_meta_graph(meta(node("a", "Identity", "nope")))
 
@@ -272,7 +289,9 @@ def test_unused_input_map_keys() -> None:
     into = target(node("t", "Const"))
     metagraph_export.import_meta_graph(graph, graph=into, import_scope="s", input_map={"x": "t"})
     with pytest.raises(InvalidArgumentError, match="not found in graph_def"):
-        metagraph_export.import_meta_graph(graph, graph=into, import_scope="s", input_map={"x:1": "t"})
+        metagraph_export.import_meta_graph(
+            graph, graph=into, import_scope="s", input_map={"x:1": "t"}
+        )
 
 
 def test_unbound_inputs_must_be_mapped() -> None:
@@ -303,7 +322,10 @@ def test_devices_are_canonical_and_colocated_nodes_follow() -> None:
     """IMP-DEV-2, IMP-DEV-3."""
     colocated = AttrValue()
     colocated.list.s.append(b"loc:@x")
-    graph = meta(node("x", "Const", device="/cpu:0"), node("y", "Identity", "x", device="/gpu:1", _class=colocated))
+    graph = meta(
+        node("x", "Const", device="/cpu:0"),
+        node("y", "Identity", "x", device="/gpu:1", _class=colocated),
+    )
     result = metagraph_export.import_meta_graph(graph)
     assert imported(result, "x").device == "/device:CPU:0"
     assert imported(result, "y").device == "/device:CPU:0"
@@ -362,7 +384,9 @@ def test_collections_are_restored_prefixed_in_order() -> None:
     graph = meta(node("v", "Const"), node("w", "Const"))
     variable = VariableDef(variable_name="v:0", initializer_name="v", snapshot_name="v:0")
     graph.collection_def["variables"].bytes_list.value.append(variable.SerializeToString())
-    graph.collection_def["trainable_variables"].bytes_list.value.append(variable.SerializeToString())
+    graph.collection_def["trainable_variables"].bytes_list.value.append(
+        variable.SerializeToString()
+    )
     graph.collection_def["nodes"].node_list.value.extend(["w", "v:0"])
     graph.collection_def["words"].bytes_list.value.append(b"hello")
     graph.collection_def["numbers"].float_list.value.append(0.5)
@@ -390,7 +414,13 @@ def test_node_list_naming_nothing_fails() -> None:
 def test_saver_def_is_prefixed() -> None:
     """IMP-SAVER-1, IMP-SAVER-2, IMP-SAVER-3."""
     graph = meta(node("x", "Const"))
-    graph.saver_def.CopyFrom(SaverDef(filename_tensor_name="save/Const:0", save_tensor_name="save/x:0", restore_op_name="save/r"))
+    graph.saver_def.CopyFrom(
+        SaverDef(
+            filename_tensor_name="save/Const:0",
+            save_tensor_name="save/x:0",
+            restore_op_name="save/r",
+        )
+    )
     result = metagraph_export.import_meta_graph(graph, import_scope="m")
     assert result.saver_def is not None
     assert result.saver_def.save_tensor_name == "m/save/x:0"
@@ -409,7 +439,9 @@ def test_saver_scope_without_variables_is_not_made_unique() -> None:
     """IMP-SAVER-2: no variable, so the scope as given, not the unique one."""
     graph = meta(node("x", "Const"))
     graph.saver_def.CopyFrom(SaverDef(save_tensor_name="save/x:0", restore_op_name="save/r"))
-    result = metagraph_export.import_meta_graph(graph, import_scope="m", graph=target(node("m/y", "Const")))
+    result = metagraph_export.import_meta_graph(
+        graph, import_scope="m", graph=target(node("m/y", "Const"))
+    )
     assert names(result)[-1] == "m_1/x"
     assert result.saver_def is not None
     assert result.saver_def.save_tensor_name == "m/save/x:0"

@@ -8,7 +8,8 @@ values of v1 control-flow contexts are sorted and nested contexts prefixed
 (IMP-COLL-7), an empty list of closed-queue exceptions becomes OUT_OF_RANGE
 (IMP-COLL-7), and plain string collections get the import scope prepended
 (IMP-COLL-9), an empty collection is not recreated (IMP-COLL-3), and an
-import keeps only as many output shapes as a node has outputs (IMP-NODE-6). Profiles: :mod:`metagraph_export.testing.profiles`.
+import keeps only as many output shapes as a node has outputs (IMP-NODE-6).
+Profiles: :mod:`metagraph_export.testing.profiles`.
 """
 
 from __future__ import annotations
@@ -106,7 +107,9 @@ def _normalized(
             del collection.bytes_list.value[:]
             collection.bytes_list.value.extend(values)
         elif kind == "bytes_list" and key not in _TYPED and scope:
-            stripped = [scope.strip(v.decode("utf-8")).encode("utf-8") for v in collection.bytes_list.value]
+            stripped = [
+                scope.strip(v.decode("utf-8")).encode("utf-8") for v in collection.bytes_list.value
+            ]
             del collection.bytes_list.value[:]
             collection.bytes_list.value.extend(stripped)
     return result
@@ -166,7 +169,11 @@ def _unbound(meta: MetaGraphDef) -> bool:
 # Exports under a scope often leave inputs unbound; those examples are filtered.
 _SETTINGS = settings(
     settings_for("slow"),
-    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.filter_too_much,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 
 
@@ -182,14 +189,19 @@ def _importable_cases(draw: st.DrawFn) -> tuple[GraphSnapshot, str | None, str |
     outputs: list[str] = []
     for position, name in enumerate(names):
         earlier = names[:position]
-        op = draw(st.sampled_from(["Const", "NoOp"] if not outputs else ["Const", "Identity", "AddV2", "NoOp"]))
+        op = draw(
+            st.sampled_from(
+                ["Const", "NoOp"] if not outputs else ["Const", "Identity", "AddV2", "NoOp"]
+            )
+        )
         node = snapshot.graph_def.node.add(name=name, op=op)
         arity = {"Identity": 1, "AddV2": 2}.get(op, 0)
         node.input.extend(draw(st.sampled_from(outputs)) for _ in range(arity))
-        controls = draw(st.lists(st.sampled_from(earlier), max_size=2, unique=True)) if earlier else []
-        node.input.extend("^" + control for control in sorted(controls))
+        controls = draw(st.lists(st.sampled_from(earlier or [""]), max_size=2, unique=True))
+        node.input.extend("^" + control for control in sorted(controls) if control)
         node.device = draw(st.sampled_from(["", "/cpu:0", "/device:GPU:1", "/job:w/task:0"]))
-        if earlier and draw(st.booleans()):
+        colocate = draw(st.booleans())
+        if earlier and colocate:
             node.attr["_class"].list.s.append(b"loc:@" + draw(st.sampled_from(earlier)).encode())
         if op == "Const":
             node.attr["dtype"].type = DT_FLOAT
@@ -204,7 +216,7 @@ def _importable_cases(draw: st.DrawFn) -> tuple[GraphSnapshot, str | None, str |
     for choice in draw(st.lists(st.sampled_from(names + outputs), max_size=3)):
         items.items.add(name=choice)
     texts = snapshot.collections.add(key="texts")
-    for text in draw(st.lists(st.sampled_from(names + ["hello", "^x"]), min_size=1, max_size=3)):
+    for text in draw(st.lists(st.sampled_from([*names, "hello", "^x"]), min_size=1, max_size=3)):
         texts.items.add(string_value=text)
     numbers = snapshot.collections.add(key="numbers")
     numbers.items.add(int64_value=draw(st.integers(-5, 5)))
@@ -213,12 +225,16 @@ def _importable_cases(draw: st.DrawFn) -> tuple[GraphSnapshot, str | None, str |
         variables = snapshot.collections.add(key="variables")
         for name in draw(st.lists(st.sampled_from(constants), max_size=2, unique=True)):
             variables.items.add().variable.CopyFrom(
-                VariableDef(variable_name=name + ":0", initializer_name=name, snapshot_name=name + ":0")
+                VariableDef(
+                    variable_name=name + ":0", initializer_name=name, snapshot_name=name + ":0"
+                )
             )
         savers = snapshot.collections.add(key="savers")
         name = draw(st.sampled_from(constants))
         savers.items.add().saver.CopyFrom(
-            SaverDef(filename_tensor_name=name + ":0", save_tensor_name=name + ":0", restore_op_name=name)
+            SaverDef(
+                filename_tensor_name=name + ":0", save_tensor_name=name + ":0", restore_op_name=name
+            )
         )
     scope = draw(st.sampled_from([None, *strategies.scopes_of(names)]))
     return snapshot, scope, draw(_IMPORT_SCOPES)
@@ -233,14 +249,18 @@ def test_importable_round_trip(case: tuple[GraphSnapshot, str | None, str | None
 
 @_SETTINGS
 @given(_cases())
-def test_export_import_export_round_trip(case: tuple[GraphSnapshot, str | None, str | None]) -> None:
+def test_export_import_export_round_trip(
+    case: tuple[GraphSnapshot, str | None, str | None],
+) -> None:
     """IMP-NAME-2, IMP-COLL, IMP-RESULT: importing an export under a scope and
     exporting that scope again gives the first export back; the snapshots of
     the shared strategy, where importable."""
     _check_round_trip(*case)
 
 
-def _check_round_trip(snapshot: GraphSnapshot, export_scope: str | None, import_scope: str | None) -> None:
+def _check_round_trip(
+    snapshot: GraphSnapshot, export_scope: str | None, import_scope: str | None
+) -> None:
     try:
         first = _export(snapshot, export_scope)
     except ExportError:
@@ -283,10 +303,16 @@ def _check_round_trip(snapshot: GraphSnapshot, export_scope: str | None, import_
 @pytest.mark.tensorflow
 @settings(
     settings_for("tensorflow"),
-    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.filter_too_much,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(_importable_cases(), st.booleans())
-def test_import_matches_tensorflow(case: tuple[GraphSnapshot, str | None, str | None], as_text: bool) -> None:
+def test_import_matches_tensorflow(
+    case: tuple[GraphSnapshot, str | None, str | None], as_text: bool
+) -> None:
     """IMP (all): on the same file, the reference import leaves what
     TensorFlow's import_meta_graph leaves in a fresh graph."""
     tf = pytest.importorskip("tensorflow", reason="needs the TensorFlow 2.21 environment")
@@ -323,7 +349,9 @@ def test_import_matches_tensorflow(case: tuple[GraphSnapshot, str | None, str | 
             ours = error
     if isinstance(theirs, Exception):
         event("both fail")
-        assert isinstance(ours, ExportError), f"TensorFlow failed ({theirs!r}), the reference did not"
+        assert isinstance(ours, ExportError), (
+            f"TensorFlow failed ({theirs!r}), the reference did not"
+        )
         return
     event("both import")
     assert isinstance(ours, GraphSnapshot), ours

@@ -21,9 +21,7 @@ tf = pytest.importorskip(
     "tensorflow", reason="needs the TensorFlow 2.21 environment (tools/make-tf-env)"
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "conformance" / "generator"))
-
-import graphs  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import metagraph_export  # noqa: E402
 from metagraph_export._tf_adapter import snapshot_from_graph  # noqa: E402
@@ -31,6 +29,8 @@ from metagraph_export.errors import ExportError  # noqa: E402
 from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot  # noqa: E402
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef  # noqa: E402
 from metagraph_export.tf.saver_pb2 import SaverDef  # noqa: E402
+
+from conformance.generator import graphs  # noqa: E402
 
 pytestmark = pytest.mark.tensorflow
 
@@ -196,12 +196,20 @@ def _argument_sets(name: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 
 _CASES = [
-    pytest.param(name, export, target, kwargs, id=f"{name}-{export}-{target}-{'-'.join(map(str, kwargs.values())) or 'default'}")
+    pytest.param(
+        name,
+        export,
+        target,
+        kwargs,
+        id=f"{name}-{export}-{target}-{'-'.join(map(str, kwargs.values())) or 'default'}",
+    )
     for name in _GRAPHS
     for export, target, kwargs in _argument_sets(name)
 ]
 
 
 @pytest.mark.parametrize(("name", "export", "target", "kwargs"), _CASES)
-def test_import_matches_tensorflow(name: str, export: str, target: str, kwargs: dict[str, Any]) -> None:
+def test_import_matches_tensorflow(
+    name: str, export: str, target: str, kwargs: dict[str, Any]
+) -> None:
     _check(name, export, target, kwargs)

@@ -23,7 +23,9 @@ def add_import_command(commands: Any) -> None:
         description="What TensorFlow 2.21's import_meta_graph leaves in a graph, as a snapshot.",
     )
     parser.add_argument("file", metavar="FILE", help="a MetaGraphDef, binary or text")
-    parser.add_argument("-o", "--output", required=True, metavar="SNAPSHOT", help="snapshot to write")
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="SNAPSHOT", help="snapshot to write"
+    )
     parser.add_argument("--import-scope", metavar="S", help="name scope to import into")
     parser.add_argument(
         "--input-map",

@@ -161,7 +161,10 @@ class TargetGraph:
                 return count
         if shapes is not None:
             return len(shapes.shape)
-        function = next((f for f in self.snapshot.graph_def.library.function if f.signature.name == node.op), None)
+        function = next(
+            (f for f in self.snapshot.graph_def.library.function if f.signature.name == node.op),
+            None,
+        )
         return None if function is None else len(function.signature.output_arg)
 
     def element_name(self, name: str) -> str:
@@ -173,9 +176,13 @@ class TargetGraph:
                     raise ValueError
                 index = int(index_text)
             except ValueError:
-                raise _invalid(f"the name {name!r} looks like a tensor name, but is not a valid one") from None
+                raise _invalid(
+                    f"the name {name!r} looks like a tensor name, but is not a valid one"
+                ) from None
             if op_name not in self._nodes:
-                raise _invalid(f"the name {name!r} refers to a tensor of an operation not in the graph")
+                raise _invalid(
+                    f"the name {name!r} refers to a tensor of an operation not in the graph"
+                )
             count = self.output_count(op_name) or 0
             if not -count <= index < count:
                 raise _invalid(f"the name {name!r} refers to a tensor which does not exist")
@@ -245,7 +252,9 @@ class TargetGraph:
                     continue
                 source, _ = parse_tensor_name(name)
                 if source not in imported and node.op not in _MERGE_OPS:
-                    raise _invalid(f"node {original!r} had a back edge, but only Merge nodes can have back edges")
+                    raise _invalid(
+                        f"node {original!r} had a back edge, but only Merge nodes can have them"
+                    )
             self._prefix(node, prefix, remapped)
             if node.name in existing:
                 # Keyed by the prefixed name, as the inputs now are.
@@ -290,7 +299,9 @@ class TargetGraph:
                 try:
                     name = self.element_name(value if ":" in value else value + ":0")
                 except InvalidArgumentError:
-                    raise InvalidArgumentError("input_map", f"{value!r} is not a tensor of the graph") from None
+                    raise InvalidArgumentError(
+                        "input_map", f"{value!r} is not a tensor of the graph"
+                    ) from None
                 op_name, _, index = name.partition(":")
                 mapping[source] = (op_name, int(index))
         return mapping
@@ -310,7 +321,9 @@ class TargetGraph:
                 if name.startswith("^"):
                     in_control = True
                 elif in_control:
-                    raise _invalid(f"node {node.name!r}: control dependencies must come after regular dependencies")
+                    raise _invalid(
+                        f"node {node.name!r}: control inputs must come after data inputs"
+                    )
             index[node.name] = position
         return index
 
@@ -405,7 +418,9 @@ class TargetGraph:
         for entry in value.list.s:
             text = entry.decode("utf-8", "surrogateescape")
             if text.startswith("loc:@") and text[5:] not in index:
-                raise _invalid(f"node {node.name!r} expects to be colocated with unknown node {text[5:]!r}")
+                raise _invalid(
+                    f"node {node.name!r} expects to be colocated with unknown node {text[5:]!r}"
+                )
 
     @staticmethod
     def _prefix(node: NodeDef, prefix: str, remapped: list[bool]) -> None:
@@ -447,11 +462,15 @@ class TargetGraph:
                 if attr_def.HasField("default_value"):
                     node.attr[attr_def.name].CopyFrom(attr_def.default_value)
                 else:
-                    raise _invalid(f"node {node.name!r}: NodeDef missing attr {attr_def.name!r} from op {node.op!r}")
+                    raise _invalid(
+                        f"node {node.name!r}: NodeDef missing attr {attr_def.name!r} of {node.op!r}"
+                    )
         known = {attr.name for attr in op_def.attr}
         for key in node.attr:
             if key not in known and not key.startswith("_"):
-                raise _invalid(f"node {node.name!r}: NodeDef mentions attr {key!r} not in op {node.op!r}")
+                raise _invalid(
+                    f"node {node.name!r}: NodeDef mentions attr {key!r} not in op {node.op!r}"
+                )
         inputs = _arg_types(node, op_def.input_arg)
         data_inputs = [name for name in node.input if not name.startswith("^")]
         if inputs is not None and len(inputs) != len(data_inputs):
@@ -459,7 +478,10 @@ class TargetGraph:
                 f"node {node.name!r}: op {node.op!r} expects {len(inputs)} inputs, "
                 f"{len(data_inputs)} given"
             )
-        if op_def.HasField("deprecation") and op_def.deprecation.version <= graph_def.versions.producer:
+        if (
+            op_def.HasField("deprecation")
+            and op_def.deprecation.version <= graph_def.versions.producer
+        ):
             raise _invalid(
                 f"op {node.op!r} is not available in GraphDef version "
                 f"{graph_def.versions.producer}: {op_def.deprecation.explanation}"
@@ -581,7 +603,9 @@ class TargetGraph:
             op_def = self._registry.get(node.op)
             count = (output_count(node, op_def) if op_def is not None else None) or 0
             if not 0 <= key[1] < count:
-                raise _invalid(f"invalid return output {key[1]} of node {key[0]!r}, which has {count} output(s)")
+                raise _invalid(
+                    f"invalid return output {key[1]} of {key[0]!r}, which has {count} output(s)"
+                )
             result.append(f"{node.name}:{key[1]}")
         return result
 

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from google.protobuf import message as _message
 from google.protobuf import text_format
@@ -32,6 +33,8 @@ from .tf.saver_pb2 import SaverDef
 from .tf.variable_pb2 import VariableDef
 
 __all__ = ["ImportDiagnostic", "ImportResult", "import_meta_graph"]
+
+_M = TypeVar("_M", bound=_message.Message)
 
 # TensorFlow 2.21's GraphDef versions (core/public/version.h; IMP-VER-1).
 GRAPH_DEF_VERSION = 2474
@@ -100,7 +103,9 @@ def import_meta_graph(
     if import_scope is not None and not isinstance(import_scope, str):
         raise ArgumentTypeError.expected("import_scope", "a string", import_scope)
     if unbound_inputs_col_name is not None and not isinstance(unbound_inputs_col_name, str):
-        raise ArgumentTypeError.expected("unbound_inputs_col_name", "a string", unbound_inputs_col_name)
+        raise ArgumentTypeError.expected(
+            "unbound_inputs_col_name", "a string", unbound_inputs_col_name
+        )
     mapping = _string_mapping(input_map)
     predicate = _string_list(restore_collections_predicate, "restore_collections_predicate")
     requested = _string_list(return_elements, "return_elements")
@@ -157,7 +162,9 @@ def _string_mapping(value: object) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for key, target in value.items():
         if not isinstance(key, str) or not isinstance(target, str):
-            raise ArgumentTypeError("input_map", f"keys and values must be strings: {key!r}: {target!r}")
+            raise ArgumentTypeError(
+                "input_map", f"keys and values must be strings: {key!r}: {target!r}"
+            )
         mapping[key] = target
     return mapping
 
@@ -185,7 +192,9 @@ def _read(value: object) -> MetaGraphDef:
             with open(path, "rb") as stream:
                 data = stream.read()
         except OSError as error:
-            raise InvalidArgumentError("meta_graph_or_file", f"cannot read {path!r}: {error}") from None
+            raise InvalidArgumentError(
+                "meta_graph_or_file", f"cannot read {path!r}: {error}"
+            ) from None
         return _parse(data, path)
     result = MetaGraphDef()
     result.CopyFrom(as_message(value, MetaGraphDef, "meta_graph_or_file"))
@@ -382,7 +391,9 @@ class _Restorer:
     def _restore(self, key: str, collection_def: CollectionDef) -> None:
         kind = collection_def.WhichOneof("kind")
         if kind is None:
-            self._warn("COLLECTION_KIND_UNKNOWN", key, f"cannot identify the kind of collection {key!r}")
+            self._warn(
+                "COLLECTION_KIND_UNKNOWN", key, f"cannot identify the kind of collection {key!r}"
+            )
             return
         if key in _TYPED_KEYS and kind == "bytes_list":
             for value in collection_def.bytes_list.value:
@@ -390,7 +401,9 @@ class _Restorer:
             return
         if key in _TYPED_KEYS:
             self._warn(
-                "COLLECTION_KIND_MISMATCH", key, f"collection {key!r} should be a bytes_list, not {kind}"
+                "COLLECTION_KIND_MISMATCH",
+                key,
+                f"collection {key!r} should be a bytes_list, not {kind}",
             )
         for value in getattr(collection_def, kind).value:
             self._add(key, self._plain_item(kind, value))
@@ -432,7 +445,9 @@ class _Restorer:
         if key == "savers":
             return CollectionItem(saver=self._saver(_parse_typed(value, SaverDef, key)))
         if key == "queue_runners":
-            return CollectionItem(queue_runner=self._queue_runner(_parse_typed(value, QueueRunnerDef, key)))
+            return CollectionItem(
+                queue_runner=self._queue_runner(_parse_typed(value, QueueRunnerDef, key))
+            )
         if key == "cond_context":
             return CollectionItem(cond_context=self._cond(_parse_typed(value, CondContextDef, key)))
         return CollectionItem(while_context=self._while(_parse_typed(value, WhileContextDef, key)))
@@ -520,12 +535,14 @@ class _Restorer:
             self._while(nested.while_ctxt)  # type: ignore[attr-defined]
 
 
-def _parse_typed(value: bytes, cls: type[_message.Message], key: str) -> _message.Message:
+def _parse_typed(value: bytes, cls: type[_M], key: str) -> _M:
     message = cls()
     try:
         message.ParseFromString(value)
     except _message.DecodeError as error:
-        raise DecodeError(f"collection {key!r}", f"not a valid {cls.DESCRIPTOR.full_name} ({error})") from None
+        raise DecodeError(
+            f"collection {key!r}", f"not a valid {cls.DESCRIPTOR.full_name} ({error})"
+        ) from None
     return message
 
 
@@ -558,7 +575,9 @@ def _prefixed_saver_def(saver_def: SaverDef, scope: Scope) -> SaverDef:
     return result
 
 
-def _matching_variables(snapshot: GraphSnapshot, keys: tuple[str, ...], scope: str | None) -> list[str]:
+def _matching_variables(
+    snapshot: GraphSnapshot, keys: tuple[str, ...], scope: str | None
+) -> list[str]:
     """Graph.get_collection(key, scope): named items the scope matches at their start."""
     pattern = None if scope is None else re.compile(scope)
     names: list[str] = []
@@ -598,4 +617,3 @@ def _saver(
         key = Scope(collection_scope).strip(first)
         saver_scope = first[: len(first) - len(key)]
     return _prefixed_saver_def(meta_graph_def.saver_def, Scope(saver_scope))
-
