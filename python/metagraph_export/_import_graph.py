@@ -145,6 +145,8 @@ class TargetGraph:
         self._nodes: dict[str, NodeDef] = {}
         for node in snapshot.graph_def.node:
             self._nodes.setdefault(node.name, node)
+        self.unknown_attrs: list[tuple[str, str]] = []
+        """(node, attribute) pairs the node's OpDef does not name (IMP-NODE-5)."""
         self._collections: dict[str, Collection] = {}
         for collection in snapshot.collections:
             self._collections.setdefault(collection.key, collection)
@@ -466,11 +468,10 @@ class TargetGraph:
                         f"node {node.name!r}: NodeDef missing attr {attr_def.name!r} of {node.op!r}"
                     )
         known = {attr.name for attr in op_def.attr}
-        for key in node.attr:
+        for key in sorted(node.attr):
             if key not in known and not key.startswith("_"):
-                raise _invalid(
-                    f"node {node.name!r}: NodeDef mentions attr {key!r} not in op {node.op!r}"
-                )
+                # TensorFlow logs it and keeps the attribute.
+                self.unknown_attrs.append((node.name, key))
         inputs = _arg_types(node, op_def.input_arg)
         data_inputs = [name for name in node.input if not name.startswith("^")]
         if inputs is not None and len(inputs) != len(data_inputs):

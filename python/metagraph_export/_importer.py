@@ -141,6 +141,15 @@ def import_meta_graph(
     _check_versions(graph_def)
     importer = TargetGraph(result, registry)
     returned = importer.import_graph_def(graph_def, prefix, mapping, requested)
+    for node_name, attr_name in importer.unknown_attrs:
+        diagnostics.append(
+            ImportDiagnostic(
+                "ATTR_NOT_IN_OP",
+                node_name,
+                f"node {node_name!r} has attribute {attr_name!r}, which its op does not "
+                "define; it is kept",
+            )
+        )
 
     # Step 12 (IMP-COLL).
     restorer = _Restorer(importer, Scope(collection_scope), meta_graph_def, diagnostics)
