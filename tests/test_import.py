@@ -445,3 +445,63 @@ def test_saver_scope_without_variables_is_not_made_unique() -> None:
     assert names(result)[-1] == "m_1/x"
     assert result.saver_def is not None
     assert result.saver_def.save_tensor_name == "m/save/x:0"
+
+
+def test_unknown_attribute_is_kept_and_reported() -> None:
+    """IMP-NODE-5."""
+    extra = AttrValue(i=1)
+    result = metagraph_export.import_meta_graph(meta(node("x", "Const", not_an_attr=extra)))
+    assert imported(result, "x").attr["not_an_attr"] == extra
+    assert [(d.code, d.subject) for d in result.diagnostics] == [("ATTR_NOT_IN_OP", "x")]
+
+
+def _loop() -> MetaGraphDef:
+    """A v1 while loop's skeleton: Enter -> Merge <- NextIteration."""
+    frame = AttrValue(s=b"w/while_context")
+    enter = node("w/Enter", "Enter", "x", frame_name=frame)
+    merge = node("w/Merge", "Merge", "w/Enter", "w/NextIteration")
+    merge.attr["N"].i = 2
+    merge.attr["T"].type = DT_FLOAT
+    graph = meta(
+        node("x", "Const"), enter, merge, node("w/NextIteration", "NextIteration", "w/Merge")
+    )
+    for looped in graph.graph_def.node[1:]:
+        looped.attr["T"].type = DT_FLOAT
+    return graph
+
+
+def test_back_edge_names_the_renamed_node() -> None:
+    """IMP-ORDER-1, IMP-RESULT-1, IMP-RESULT-2: the Merge is imported before the
+    NextIteration it reads; its edge points at the renamed node."""
+    into = target(node("w/NextIteration", "Const"))
+    result = metagraph_export.import_meta_graph(_loop(), graph=into)
+    merge = imported(result, "w/Merge")
+    assert list(merge.input) == ["w/Enter", "w/NextIteration_1"]
+    assert list(result.snapshot.operation_inputs["w/Merge"].input) == [
+        "w/Enter",
+        "w/NextIteration",
+    ]
+
+
+def test_while_context_rewrites_frame_names_under_a_scope() -> None:
+    """IMP-NAME-7, IMP-COLL-8."""
+    from metagraph_export.tf.control_flow_pb2 import WhileContextDef
+
+    graph = _loop()
+    context = WhileContextDef(
+        context_name="w/while_context",
+        pivot_name="w/Merge:0",
+        pivot_for_pred_name="w/Merge:0",
+        pivot_for_body_name="w/Merge:0",
+    )
+    context.values_def.values.extend(["w/Enter:0", "w/Merge:0"])
+    graph.collection_def["while_context"].bytes_list.value.append(context.SerializeToString())
+    scoped = metagraph_export.import_meta_graph(graph, import_scope="i")
+    assert imported(scoped, "i/w/Enter").attr["frame_name"].s == b"i/w/while_context"
+    restored = next(c for c in scoped.snapshot.collections if c.key == "while_context")
+    assert restored.items[0].while_context.context_name == "i/w/while_context"
+    plain = metagraph_export.import_meta_graph(graph)
+    assert imported(plain, "w/Enter").attr["frame_name"].s == b"w/while_context"
+    del graph.collection_def["while_context"]
+    unlisted = metagraph_export.import_meta_graph(graph, import_scope="i")
+    assert imported(unlisted, "i/w/Enter").attr["frame_name"].s == b"w/while_context"
