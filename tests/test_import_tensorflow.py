@@ -30,6 +30,7 @@ from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot  # noqa: E40
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef  # noqa: E402
 from metagraph_export.tf.saver_pb2 import SaverDef  # noqa: E402
 from metagraph_export.tf.tensor_shape_pb2 import TensorShapeProto  # noqa: E402
+from metagraph_export.tf.types_pb2 import DT_INT32  # noqa: E402
 
 from conformance.generator import graphs  # noqa: E402
 
@@ -323,7 +324,7 @@ def _set_attr_unknown(meta: MetaGraphDef) -> None:
 
 def _set_wrong_type(meta: MetaGraphDef) -> None:
     node = next(n for n in meta.graph_def.node if n.op == "Identity")
-    node.attr["T"].type = 3  # DT_INT32 where the input is a float
+    node.attr["T"].type = DT_INT32  # where the input is a float
 
 
 def _set_back_edge(meta: MetaGraphDef) -> None:
@@ -411,7 +412,11 @@ _SCENARIOS: dict[str, tuple[Callable[[], MetaGraphDef], str, dict[str, Any]]] = 
     "bad-device": (_broken(_set_bad_device), "fresh", {}),
     "saver-def-empty": (_broken(_set_empty_saver), "fresh", {}),
     "stale-unbound": (_broken(_set_stale_unbound), "fresh", {}),
-    "stale-unbound-ignored": (_broken(_set_stale_unbound), "fresh", {"unbound_inputs_col_name": ""}),
+    "stale-unbound-ignored": (
+        _broken(_set_stale_unbound),
+        "fresh",
+        {"unbound_inputs_col_name": ""},
+    ),
     "unknown-attr": (_broken(_set_attr_unknown), "fresh", {}),
     "wrong-type": (_broken(_set_wrong_type), "fresh", {}),
     "back-edge": (_broken(_set_back_edge), "fresh", {}),
