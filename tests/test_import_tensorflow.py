@@ -445,3 +445,18 @@ def test_files_match_tensorflow(tmp_path: Path, name: str, as_text: bool) -> Non
     else:
         meta.ParseFromString(Path(path).read_bytes())
     _compare(meta, name, "same", {"import_scope": "from_file"}, path)
+
+
+def test_a_tf_graph_is_captured_not_changed() -> None:
+    """IMP-ARGS-3, IMP-ARGS-6: graph=<tf.Graph> imports into its snapshot and leaves it alone."""
+    meta = _export("variables", {})
+    graph = graphs.build("variables").graph
+    before = graph.as_graph_def()
+    keys = graph.get_all_collection_keys()
+    result = metagraph_export.import_meta_graph(meta, import_scope="again", graph=graph)
+    expected = metagraph_export.import_meta_graph(
+        meta, import_scope="again", graph=snapshot_from_graph(graph)
+    )
+    assert result.snapshot == expected.snapshot
+    assert graph.as_graph_def() == before
+    assert graph.get_all_collection_keys() == keys
