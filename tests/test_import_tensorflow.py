@@ -362,6 +362,11 @@ _SCENARIOS: dict[str, tuple[Callable[[], MetaGraphDef], str, dict[str, Any]]] = 
         "same",
         {"import_scope": "m", "input_map": {"^input": "top", "^s_1/d": "top"}},
     ),
+    "input-map-same-tensor": (
+        lambda: _export("basic", {}),
+        "same",
+        {"import_scope": "m", "input_map": {"input": "s/a:0", "input:0": "top:0"}},
+    ),
     "input-map-unused-missing": (
         lambda: _export("basic", {}),
         "same",

@@ -289,9 +289,9 @@ class TargetGraph:
         """IMP-MAP-1, IMP-MAP-2: keys parsed, values resolved in the target."""
         mapping: dict[tuple[str, int], tuple[str, int]] = {}
         for key, value in input_map.items():
+            # Two keys of one tensor ("x", "x:0"): the later one wins, as in
+            # TensorFlow's std::map of options.
             source = parse_tensor_name(key)
-            if source in mapping:
-                raise InvalidArgumentError("input_map", f"two keys name the input {key!r}")
             if key.startswith("^"):
                 op_name = value.lstrip("^").partition(":")[0]
                 if op_name not in self._nodes:
