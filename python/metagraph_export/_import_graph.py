@@ -275,13 +275,14 @@ class TargetGraph:
             raw_inputs[node.name] = list(node.input)
             remapped_inputs[node.name] = remapped
 
+        self._resolve_back_edges(new_nodes, remapped_inputs, renamed)
+        by_new_name = {node.name: node for node in new_nodes}
         for node in new_nodes:
-            self._check_edges(node, imported)
+            self._check_edges(node, by_new_name)
         self._merge_versions(graph_def)
         returned = self._return_elements(return_elements, mapping, imported)
         self._rename_colocations(new_nodes, renamed)
         self._check_unused_keys(mapping, used_keys, nodes, index)
-        self._resolve_back_edges(new_nodes, remapped_inputs, renamed)
         self._add_nodes(new_nodes, raw_inputs)
         return returned
 
@@ -512,9 +513,8 @@ class TargetGraph:
             return None
         return _arg_types(node, op_def.output_arg if outputs else op_def.input_arg)
 
-    def _check_edges(self, node: NodeDef, imported: dict[str, NodeDef]) -> None:
+    def _check_edges(self, node: NodeDef, new_names: dict[str, NodeDef]) -> None:
         """MakeEdge's output-index and type checks (IMP-NODE-7, IMP-NODE-8)."""
-        new_names = {n.name: n for n in imported.values()}
         inputs = self._types(node, outputs=False)
         data = [name for name in node.input if not name.startswith("^")]
         for position, name in enumerate(data):
