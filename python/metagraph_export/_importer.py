@@ -463,14 +463,16 @@ class _Restorer:
 
     def _variable(self, key: str, variable: VariableDef) -> VariableDef:
         """IMP-COLL-5: Variable.from_proto, then to_proto."""
-        prepend = self._scope.prepend
+        prepend, element = self._scope.prepend, self._element
         if self._old_variables:
             variable.trainable = key == "trainable_variables"
-        variable.variable_name = prepend(variable.variable_name)
-        variable.initializer_name = prepend(variable.initializer_name)
-        variable.snapshot_name = prepend(variable.snapshot_name)
+        # RefVariable and ResourceVariable._init_from_proto look the names up.
+        variable.variable_name = element(variable.variable_name)
+        variable.initializer_name = element(variable.initializer_name)
+        if variable.snapshot_name or not variable.is_resource:
+            variable.snapshot_name = element(variable.snapshot_name)
         if variable.initial_value_name:
-            variable.initial_value_name = prepend(variable.initial_value_name)
+            variable.initial_value_name = element(variable.initial_value_name)
         if variable.HasField("save_slice_info_def"):
             info = variable.save_slice_info_def
             info.full_name = prepend(info.full_name)
