@@ -139,6 +139,7 @@ _NOT_IMPORTABLE = (
     "connecting to invalid output",
     "is not unique",
     "not in the graph",
+    "does not exist",
     "is not UTF-8",
 )
 
