@@ -10,6 +10,7 @@ SaverDef, return elements, and, when TensorFlow fails, the error category.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,8 +22,6 @@ tf = pytest.importorskip(
     "tensorflow", reason="needs the TensorFlow 2.21 environment (tools/make-tf-env)"
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import metagraph_export  # noqa: E402
 from metagraph_export._tf_adapter import snapshot_from_graph  # noqa: E402
 from metagraph_export.errors import ExportError  # noqa: E402
@@ -32,9 +31,11 @@ from metagraph_export.tf.saver_pb2 import SaverDef  # noqa: E402
 from metagraph_export.tf.tensor_shape_pb2 import TensorShapeProto  # noqa: E402
 from metagraph_export.tf.types_pb2 import DT_INT32  # noqa: E402
 
-from conformance.generator import graphs  # noqa: E402
-
 pytestmark = pytest.mark.tensorflow
+
+# The generator's graphs, imported as the generator imports them (conformance/ on the path).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "conformance"))
+graphs: Any = importlib.import_module("generator.graphs")
 
 v1 = tf.compat.v1
 
