@@ -282,8 +282,9 @@ class TargetGraph:
         self._merge_versions(graph_def)
         returned = self._return_elements(return_elements, mapping, imported)
         self._rename_colocations(new_nodes, renamed)
-        self._check_unused_keys(mapping, used_keys, nodes, index)
+        # On a copy: a failure after this point leaves the caller's snapshot as it was.
         self._add_nodes(new_nodes, raw_inputs)
+        self._check_unused_keys(mapping, used_keys, nodes, index)
         return returned
 
     def _input_map(self, input_map: Mapping[str, str]) -> dict[tuple[str, int], tuple[str, int]]:
