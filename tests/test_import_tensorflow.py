@@ -26,10 +26,11 @@ import metagraph_export  # noqa: E402
 from metagraph_export._tf_adapter import snapshot_from_graph  # noqa: E402
 from metagraph_export.errors import ExportError  # noqa: E402
 from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot  # noqa: E402
+from metagraph_export.tf.attr_value_pb2 import AttrValue  # noqa: E402
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef  # noqa: E402
 from metagraph_export.tf.saver_pb2 import SaverDef  # noqa: E402
 from metagraph_export.tf.tensor_shape_pb2 import TensorShapeProto  # noqa: E402
-from metagraph_export.tf.types_pb2 import DT_INT32  # noqa: E402
+from metagraph_export.tf.types_pb2 import DT_INT32, DT_INVALID, DT_STRING  # noqa: E402
 
 pytestmark = pytest.mark.tensorflow
 
@@ -332,6 +333,14 @@ def _set_back_edge(meta: MetaGraphDef) -> None:
     meta.graph_def.node[1].input.append("top")
 
 
+def _set_attr(name: str, value: AttrValue) -> Callable[[MetaGraphDef], None]:
+    def change(meta: MetaGraphDef) -> None:
+        node = next(n for n in meta.graph_def.node if n.name == name)
+        node.attr["T"].CopyFrom(value)
+
+    return change
+
+
 _SCENARIOS: dict[str, tuple[Callable[[], MetaGraphDef], str, dict[str, Any]]] = {
     "unbound-unmapped": (_scoped_basic, "same", {}),
     "unbound-mapped-control-left": (
@@ -426,6 +435,11 @@ _SCENARIOS: dict[str, tuple[Callable[[], MetaGraphDef], str, dict[str, Any]]] = 
     "unknown-attr": (_broken(_set_attr_unknown), "fresh", {}),
     "wrong-type": (_broken(_set_wrong_type), "fresh", {}),
     "back-edge": (_broken(_set_back_edge), "fresh", {}),
+    "attr-kind": (_broken(_set_attr("top", AttrValue(i=1))), "fresh", {}),
+    "attr-empty": (_broken(_set_attr("top", AttrValue())), "fresh", {}),
+    "attr-list": (_broken(_set_attr("top", AttrValue(list=AttrValue.ListValue()))), "fresh", {}),
+    "attr-invalid-type": (_broken(_set_attr("top", AttrValue(type=DT_INVALID))), "fresh", {}),
+    "attr-not-allowed": (_broken(_set_attr("s/b", AttrValue(type=DT_STRING))), "fresh", {}),
 }
 
 

@@ -20,6 +20,7 @@ from .tf.function_pb2 import FunctionDef
 from .tf.graph_pb2 import GraphDef
 from .tf.node_def_pb2 import NodeDef
 from .tf.op_def_pb2 import OpDef
+from .tf.types_pb2 import DataType
 
 __all__ = ["TargetGraph", "output_count", "parse_tensor_name", "render_tensor"]
 
@@ -68,6 +69,59 @@ def _arg_types(node: NodeDef, args: Sequence[OpDef.ArgDef]) -> list[int] | None:
             return None
         types.extend(t + _REF if arg.is_ref else t for t in listed)
     return types
+
+
+# AttrDef.type -> the AttrValue field (or list field) that holds it.
+_ATTR_FIELDS = {
+    "string": "s",
+    "int": "i",
+    "float": "f",
+    "bool": "b",
+    "type": "type",
+    "shape": "shape",
+    "tensor": "tensor",
+    "func": "func",
+}
+_LIST_FIELDS = ("s", "i", "f", "b", "type", "shape", "tensor", "func")
+_DATA_TYPES = frozenset(DataType.values()) - {0}
+
+
+def _attr_problem(value: AttrValue, attr_def: OpDef.AttrDef) -> str | None:
+    """ValidateAttrValue: the value's kind, its minimum and allowed values (IMP-NODE-5)."""
+    kind = attr_def.type
+    listed = kind.startswith("list(") and kind.endswith(")")
+    field = _ATTR_FIELDS.get(kind[5:-1] if listed else kind)
+    if field is None:
+        return None
+    case = value.WhichOneof("value")
+    if case == "placeholder":
+        return None
+    if listed:
+        if case != "list":
+            return f"AttrValue missing value with expected type {kind!r}"
+        others = [f for f in _LIST_FIELDS if f != field and len(getattr(value.list, f))]
+        if others:
+            return f"AttrValue had value with type 'list({others[0]})' when {kind!r} expected"
+        items = list(getattr(value.list, field))
+    else:
+        if case != field:
+            if case is None or case == "list":
+                return f"AttrValue missing value with expected type {kind!r}"
+            return f"AttrValue had value with type {case!r} when {kind!r} expected"
+        items = [getattr(value, field)]
+    if field == "type" and any(item not in _DATA_TYPES for item in items):
+        return "AttrValue has invalid DataType"
+    if attr_def.has_minimum:
+        size = value.i if kind == "int" else len(items)
+        if listed or kind == "int":
+            if size < attr_def.minimum:
+                return f"value {size} is less than the minimum {attr_def.minimum}"
+    if attr_def.HasField("allowed_values") and field in ("type", "s"):
+        allowed = list(getattr(attr_def.allowed_values.list, field))
+        for item in items:
+            if item not in allowed:
+                return f"value {item!r} is not in the list of allowed values"
+    return None
 
 
 def output_count(node: NodeDef, op_def: OpDef) -> int | None:
@@ -469,6 +523,10 @@ class TargetGraph:
                     raise _invalid(
                         f"node {node.name!r}: NodeDef missing attr {attr_def.name!r} of {node.op!r}"
                     )
+        for attr_def in op_def.attr:
+            problem = _attr_problem(node.attr[attr_def.name], attr_def)
+            if problem is not None:
+                raise _invalid(f"node {node.name!r}: {problem} for attr {attr_def.name!r}")
         known = {attr.name for attr in op_def.attr}
         for key in sorted(node.attr):
             if key not in known and not key.startswith("_"):
