@@ -104,11 +104,11 @@ def _attr_problem(value: AttrValue, attr_def: OpDef.AttrDef) -> str | None:
             return f"AttrValue had value with type 'list({others[0]})' when {kind!r} expected"
         items = list(getattr(value.list, field))
     else:
+        if case is None or case == "list":
+            return f"AttrValue missing value with expected type {kind!r}"
         if case != field:
-            if case is None or case == "list":
-                return f"AttrValue missing value with expected type {kind!r}"
             return f"AttrValue had value with type {case!r} when {kind!r} expected"
-        items = [getattr(value, field)]
+        items = [getattr(value, case)]
     if field == "type" and any(item not in _DATA_TYPES for item in items):
         return "AttrValue has invalid DataType"
     if attr_def.has_minimum:
