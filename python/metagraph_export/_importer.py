@@ -246,12 +246,15 @@ def _list_values(collection: CollectionDef) -> list[object]:
 
 
 def _as_text(value: object) -> str:
+    """compat.as_str: text as it is, bytes decoded, anything else refused."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, bytes):
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidArgumentError("meta_graph_or_file", f"{value!r} is not UTF-8") from None
-    return str(value)
+    raise InvalidArgumentError("meta_graph_or_file", f"{value!r} is not a name")
 
 
 # The scope (IMP-SCOPE).
