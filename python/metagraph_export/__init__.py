@@ -25,6 +25,7 @@ from .errors import (
 if TYPE_CHECKING:
     from ._api import ExportResult, export, export_meta_graph
     from ._exporter import Diagnostic
+    from ._import_api import ImportResult, import_meta_graph
     from ._registry import OpRegistry, default_registry
     from ._toolkit import (
         GraphDiff,
@@ -48,6 +49,8 @@ _LAZY = {
     "export": "._api",
     "export_meta_graph": "._api",
     "Diagnostic": "._exporter",
+    "ImportResult": "._import_api",
+    "import_meta_graph": "._import_api",
     "OpRegistry": "._registry",
     "default_registry": "._registry",
     "GraphSnapshot": ".snapshot.v1.snapshot_pb2",
@@ -90,6 +93,7 @@ __all__ = [
     "GraphDiff",
     "GraphSnapshot",
     "GraphTooLargeError",
+    "ImportResult",
     "InvalidArgumentError",
     "OpRegistry",
     "SavedModelInfo",
@@ -102,6 +106,7 @@ __all__ = [
     "diff",
     "export",
     "export_meta_graph",
+    "import_meta_graph",
     "prune",
     "read_saved_model",
     "summarize",

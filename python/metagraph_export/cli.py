@@ -173,6 +173,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._toolkit.cli import register
 
     register(commands)
+    from ._import_cli import add_import_command
+
+    add_import_command(commands)
     for name, (_, description, _) in _DELEGATED.items():
         commands.add_parser(name, help=description, add_help=False)
     return parser
