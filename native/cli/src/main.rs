@@ -1,25 +1,67 @@
 //! `metagraph-export-native`: TensorFlow's export_meta_graph as a native program.
 //!
-//! `metagraph-export-native --testee` speaks the conformance protocol on
-//! stdin/stdout; `metagraph-export-native export INPUT -o OUT ...` exports a
-//! file with the flags of `metagraph-export export`.
+//! `metagraph-export-native --testee` (or `testee`) speaks the conformance
+//! protocol on stdin/stdout; `metagraph-export-native export INPUT -o OUT ...`
+//! exports a file with the flags of `metagraph-export export`.
 
+mod export_cmd;
 mod testee;
 
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+use metagraph_export_core::Failure;
+
+#[derive(Parser)]
+#[command(
+    name = "metagraph-export-native",
+    version,
+    about = "TensorFlow 2.21's export_meta_graph, natively"
+)]
+struct Cli {
+    /// speak the conformance protocol on stdin/stdout
+    #[arg(long, exclusive = true)]
+    testee: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// export a graph as a MetaGraphDef file
+    Export(export_cmd::ExportCommand),
+    /// speak the conformance protocol on stdin/stdout
+    Testee,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--testee") | Some("testee") => match testee::run() {
+    let cli = Cli::parse();
+    let command = if cli.testee {
+        Some(Command::Testee)
+    } else {
+        cli.command
+    };
+    match command {
+        Some(Command::Testee) => match testee::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("metagraph-export-native: {error}");
                 ExitCode::FAILURE
             }
         },
-        _ => {
-            eprintln!("usage: metagraph-export-native --testee | export INPUT -o OUT [options]");
+        Some(Command::Export(export)) => match export_cmd::run(export) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(Failure::Error(error)) => {
+                eprintln!("metagraph-export-native: error: {error}");
+                ExitCode::FAILURE
+            }
+            Err(Failure::Unsupported(reason)) => {
+                eprintln!("metagraph-export-native: error: {reason}; the Python exporter (metagraph-export) supports it");
+                ExitCode::FAILURE
+            }
+        },
+        None => {
+            eprintln!("metagraph-export-native: a command is required: export, or --testee");
             ExitCode::from(2)
         }
     }

@@ -6,8 +6,10 @@ pub mod canon;
 pub mod collections;
 pub mod error;
 pub mod export;
+#[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs)]
 pub mod gen;
+#[rustfmt::skip]
 #[path = "gen/canon.rs"]
 mod gen_canon;
 pub mod nodes;
@@ -18,3 +20,6 @@ pub mod text;
 pub use error::{Category, ExportError, Failure};
 pub use export::{export, export_bytes, Diagnostic, Exported, OutputFile};
 pub mod files;
+
+/// The schema of every message, as a serialized `FileDescriptorSet`.
+pub static DESCRIPTORS: &[u8] = include_bytes!("gen/descriptors.binpb");

@@ -92,7 +92,7 @@ fn proto_files(root: &Path) -> Result<Vec<String>, String> {
 }
 
 /// The generated files, by name.
-fn generate() -> Result<BTreeMap<String, String>, String> {
+fn generate() -> Result<BTreeMap<String, Vec<u8>>, String> {
     let proto_root = native_dir().join("../proto");
     let mut files = proto_files(&proto_root)?;
     files.extend(WELL_KNOWN.iter().map(|name| name.to_string()));
@@ -115,15 +115,23 @@ fn generate() -> Result<BTreeMap<String, String>, String> {
     for entry in fs::read_dir(&scratch).map_err(|e| e.to_string())? {
         let path = entry.map_err(|e| e.to_string())?.path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let text = fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let text = fs::read(&path).map_err(|e| e.to_string())?;
         generated.insert(name, text);
     }
     fs::remove_dir_all(&scratch).map_err(|e| e.to_string())?;
-    generated.insert("canon.rs".to_string(), canon::generate(&descriptors));
+    generated.insert(
+        "canon.rs".to_string(),
+        canon::generate(&descriptors).into_bytes(),
+    );
+    // The schema itself, for the command line's text-format input.
+    generated.insert(
+        "descriptors.binpb".to_string(),
+        prost::Message::encode_to_vec(&descriptors),
+    );
     Ok(generated)
 }
 
-fn write(target: &Path, files: &BTreeMap<String, String>) -> ExitCode {
+fn write(target: &Path, files: &BTreeMap<String, Vec<u8>>) -> ExitCode {
     if let Err(error) = fs::create_dir_all(target) {
         eprintln!("{}: {error}", target.display());
         return ExitCode::FAILURE;
@@ -146,10 +154,10 @@ fn write(target: &Path, files: &BTreeMap<String, String>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn compare(target: &Path, files: &BTreeMap<String, String>) -> ExitCode {
+fn compare(target: &Path, files: &BTreeMap<String, Vec<u8>>) -> ExitCode {
     let mut drift = Vec::new();
     for (name, text) in files {
-        match fs::read_to_string(target.join(name)) {
+        match fs::read(target.join(name)) {
             Ok(existing) if &existing == text => {}
             _ => drift.push(name.clone()),
         }
