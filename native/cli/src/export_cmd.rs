@@ -4,6 +4,7 @@
 //! takes a type that parses without unknown fields and, where both do, the
 //! one that reads more fields into its schema (as the Python command does).
 
+use std::io::Write;
 use std::sync::OnceLock;
 
 use clap::{Args, ValueEnum};
@@ -313,6 +314,9 @@ pub fn run(command: ExportCommand) -> Result<(), Failure> {
         .as_ref()
         .and_then(|i| i.stripped_op_list.as_ref())
         .map_or(0, |l| l.op.len());
+    // A closed stdout (`| head`) must not fail an export that wrote its files.
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     if command.json {
         let summary = serde_json::json!({
             "nodes": nodes,
@@ -324,7 +328,11 @@ pub fn run(command: ExportCommand) -> Result<(), Failure> {
                 "code": d.code, "severity": d.severity(), "subject": d.subject, "message": d.message,
             })).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&summary).expect("JSON"));
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&summary).expect("JSON")
+        );
         return Ok(());
     }
     for file in &exported.files {
@@ -340,7 +348,7 @@ pub fn run(command: ExportCommand) -> Result<(), Failure> {
     );
     for diagnostic in &exported.diagnostics {
         if diagnostic.severity() == "warning" || command.verbose {
-            println!("{}: {}", diagnostic.severity(), diagnostic.message);
+            let _ = writeln!(out, "{}: {}", diagnostic.severity(), diagnostic.message);
         }
     }
     Ok(())

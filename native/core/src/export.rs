@@ -66,13 +66,8 @@ pub struct Exported {
     pub diagnostics: Vec<Diagnostic>,
     /// The files due, meta graph first: empty without a filename.
     pub files: Vec<OutputFile>,
-}
-
-/// Options of an export beyond its arguments.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    /// Also encode the meta graph as text when no file is due (`file_bytes`).
-    pub text_without_file: bool,
+    /// Whether the files are (or would be) in text format.
+    pub as_text: bool,
 }
 
 /// Decodes serialized `ExportArguments` and exports them (no file is written
@@ -345,6 +340,7 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
         debug_info,
         diagnostics,
         files,
+        as_text,
     })
 }
 
