@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// export a graph as a MetaGraphDef file
-    Export(export_cmd::ExportCommand),
+    Export(Box<export_cmd::ExportCommand>),
     /// speak the conformance protocol on stdin/stdout
     Testee,
 }
@@ -49,7 +49,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Some(Command::Export(export)) => match export_cmd::run(export) {
+        Some(Command::Export(export)) => match export_cmd::run(*export) {
             Ok(()) => ExitCode::SUCCESS,
             Err(Failure::Error(error)) => {
                 eprintln!("metagraph-export-native: error: {error}");
