@@ -301,7 +301,7 @@ pub fn run(command: ExportCommand) -> Result<(), Failure> {
     });
 
     let exported = export(arguments, Vec::new())?;
-    write_files(&exported.files)?;
+    write_files(&exported.file_contents())?;
 
     let graph = exported.meta_graph_def.graph_def.as_ref();
     let nodes = graph.map_or(0, |g| g.node.len());
@@ -323,7 +323,7 @@ pub fn run(command: ExportCommand) -> Result<(), Failure> {
             "functions": functions,
             "ops": ops,
             "collections": exported.meta_graph_def.collection_def.keys().collect::<Vec<_>>(),
-            "files": exported.files.iter().map(|f| serde_json::json!({"path": f.path, "bytes": f.content.len()})).collect::<Vec<_>>(),
+            "files": exported.file_contents().iter().map(|(path, content)| serde_json::json!({"path": path, "bytes": content.len()})).collect::<Vec<_>>(),
             "diagnostics": exported.diagnostics.iter().map(|d| serde_json::json!({
                 "code": d.code, "severity": d.severity(), "subject": d.subject, "message": d.message,
             })).collect::<Vec<_>>(),
@@ -335,14 +335,11 @@ pub fn run(command: ExportCommand) -> Result<(), Failure> {
         );
         return Ok(());
     }
-    for file in &exported.files {
-        println!(
-            "wrote {} ({} bytes)",
-            file.path,
-            thousands(file.content.len())
-        );
+    for (path, content) in exported.file_contents() {
+        let _ = writeln!(out, "wrote {path} ({} bytes)", thousands(content.len()));
     }
-    println!(
+    let _ = writeln!(
+        out,
         "nodes: {nodes}, functions: {functions}, ops: {ops}, collections: {}",
         exported.meta_graph_def.collection_def.len()
     );

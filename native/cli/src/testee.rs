@@ -73,7 +73,7 @@ fn read_frame(input: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
 fn run_case(run: RunCase) -> CaseResult {
     let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<_, Failure> {
         let exported = export_bytes(&run.arguments, None)?;
-        write_files(&exported.files)?;
+        write_files(&exported.file_contents())?;
         Ok(exported)
     }));
     let result = match outcome {

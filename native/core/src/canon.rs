@@ -8,7 +8,6 @@
 //! writes each length prefix without measuring again.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 use crate::text::{Printer, TextError};
 
@@ -82,15 +81,29 @@ pub fn upb_key_order(a: &[u8], b: &[u8]) -> Ordering {
     }
 }
 
-/// The entries of a string-keyed map in upb's order.
-pub fn sorted_string_map<V>(map: &BTreeMap<String, V>) -> Vec<(&String, &V)> {
-    let mut entries: Vec<(&String, &V)> = map.iter().collect();
-    // Already in byte order: only runs that share a prefix move.
+/// The entries of a string-keyed map in upb's order (binary encoding).
+pub fn sorted_string_map<'a, V: 'a>(
+    map: impl IntoIterator<Item = (&'a String, &'a V)>,
+) -> Vec<(&'a String, &'a V)> {
+    let mut entries = ascending_string_map(map);
+    // In byte order now: only runs that share a prefix move.
     if entries
         .windows(2)
         .any(|w| w[1].0.as_bytes().starts_with(w[0].0.as_bytes()))
     {
         entries.sort_by(|x, y| upb_key_order(x.0.as_bytes(), y.0.as_bytes()));
+    }
+    entries
+}
+
+/// The entries of a string-keyed map in ascending key order (text format).
+pub fn ascending_string_map<'a, V: 'a>(
+    map: impl IntoIterator<Item = (&'a String, &'a V)>,
+) -> Vec<(&'a String, &'a V)> {
+    let mut entries: Vec<(&String, &V)> = map.into_iter().collect();
+    // A BTreeMap's entries are in order already; a HashMap's are not.
+    if entries.windows(2).any(|w| w[0].0 > w[1].0) {
+        entries.sort_unstable_by(|x, y| x.0.cmp(y.0));
     }
     entries
 }

@@ -48,11 +48,12 @@ impl Diagnostic {
     }
 }
 
-/// A file to write: its path and exact content.
+/// A file to write: its path and exact content, or, for the binary meta
+/// graph file, None: its content is `meta_graph_def_bytes` (not copied).
 #[derive(Debug, Clone)]
 pub struct OutputFile {
     pub path: String,
-    pub content: Vec<u8>,
+    pub content: Option<Vec<u8>>,
 }
 
 /// What one export produced.
@@ -68,6 +69,22 @@ pub struct Exported {
     pub files: Vec<OutputFile>,
     /// Whether the files are (or would be) in text format.
     pub as_text: bool,
+}
+
+impl Exported {
+    /// The files due, with their bytes: (path, content), meta graph first.
+    pub fn file_contents(&self) -> Vec<(&str, &[u8])> {
+        self.files
+            .iter()
+            .map(|file| {
+                let content = file
+                    .content
+                    .as_deref()
+                    .unwrap_or(&self.meta_graph_def_bytes);
+                (file.path.as_str(), content)
+            })
+            .collect()
+    }
 }
 
 /// Decodes serialized `ExportArguments` and exports them (no file is written
@@ -301,9 +318,9 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
     let mut debug_info = None;
     if let Some(path) = filename {
         let content = if as_text {
-            text_bytes(&meta_graph_def)?
+            Some(text_bytes(&meta_graph_def)?)
         } else {
-            meta_graph_def_bytes.clone()
+            None
         };
         files.push(OutputFile {
             path: path.clone(),
@@ -316,11 +333,11 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
                 operations.as_ref().unwrap(),
                 &scope,
             )?;
-            let content = if as_text {
+            let content = Some(if as_text {
                 text_bytes(&info)?
             } else {
                 crate::canon::encode(&info)
-            };
+            });
             files.push(OutputFile {
                 path: debug_file_name(&path),
                 content,

@@ -10,16 +10,15 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::ExportError;
-use crate::export::OutputFile;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Writes each file atomically, creating parent directories.
-pub fn write_files(files: &[OutputFile]) -> Result<(), ExportError> {
+pub fn write_files(files: &[(&str, &[u8])]) -> Result<(), ExportError> {
     let mut staged: Vec<(PathBuf, &str)> = Vec::new();
     let result = (|| {
-        for file in files {
-            staged.push((stage(&file.path, &file.content)?, &file.path));
+        for (path, content) in files {
+            staged.push((stage(path, content)?, path));
         }
         for (temporary, path) in &staged {
             fs::rename(temporary, path).map_err(|error| failure(path, &error))?;

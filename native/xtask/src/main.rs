@@ -104,7 +104,16 @@ fn generate() -> Result<BTreeMap<String, Vec<u8>>, String> {
     let mut config = prost_build::Config::new();
     config
         .out_dir(&scratch)
-        .btree_map(["."])
+        // Maps in the output are printed in key order; the snapshot's maps
+        // keyed by node name are only looked up, so they hash.
+        .btree_map([
+            ".google",
+            ".tensorflow",
+            ".metagraph_export.api",
+            ".metagraph_export.conformance",
+            ".metagraph_export.registry",
+            ".metagraph_export.service",
+        ])
         .compile_well_known_types()
         .include_file("mod.rs");
     config

@@ -2,7 +2,7 @@
 // The canonical binary encoding and the text format of every message.
 #![allow(clippy::all, clippy::pedantic, unused_variables, unused_mut, deprecated, non_snake_case)]
 
-use crate::canon::{Canon, put_varint, vlen, ldlen, zigzag, sorted_string_map};
+use crate::canon::{Canon, put_varint, vlen, ldlen, zigzag, sorted_string_map, ascending_string_map};
 use crate::text::{Printer, TextError};
 
 fn enum_name_google_protobuf_Edition(value: i32) -> Option<&'static str> {
@@ -1924,7 +1924,7 @@ impl Canon for crate::gen::google::protobuf::Struct {
         for (k, v) in sorted_string_map(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
-        for (k, v) in &self.fields { p.open("fields"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.fields) { p.open("fields"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -2996,13 +2996,13 @@ impl Canon for crate::gen::metagraph_export::snapshot::v1::GraphSnapshot {
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         if let Some(v) = &self.graph_def { p.open("graph_def"); v.text(p)?; p.close(); }
-        for (k, v) in &self.output_shapes { p.open("output_shapes"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.output_shapes) { p.open("output_shapes"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         if let Some(v) = &self.library_with_shapes { p.open("library_with_shapes"); v.text(p)?; p.close(); }
         if let Some(v) = &self.registered_library { p.open("registered_library"); v.text(p)?; p.close(); }
         for v in &self.collections { p.open("collections"); v.text(p)?; p.close(); }
-        for (k, v) in &self.stack_traces { p.open("stack_traces"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.stack_traces) { p.open("stack_traces"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         for v in &self.non_string_collection_keys { p.string("non_string_collection_keys", v); }
-        for (k, v) in &self.operation_inputs { p.open("operation_inputs"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.operation_inputs) { p.open("operation_inputs"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -3484,7 +3484,7 @@ impl Canon for crate::gen::tensorflow::DictValue {
         for (k, v) in sorted_string_map(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
-        for (k, v) in &self.fields { p.open("fields"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.fields) { p.open("fields"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -3545,11 +3545,11 @@ impl Canon for crate::gen::tensorflow::FunctionDef {
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         if let Some(v) = &self.signature { p.open("signature"); v.text(p)?; p.close(); }
         for v in &self.node_def { p.open("node_def"); v.text(p)?; p.close(); }
-        for (k, v) in &self.ret { p.open("ret"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
-        for (k, v) in &self.attr { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in &self.control_ret { p.open("control_ret"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
-        for (k, v) in &self.arg_attr { p.open("arg_attr"); if *k != 0 { p.uint("key", *k as u64); } p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in &self.resource_arg_unique_id { p.open("resource_arg_unique_id"); if *k != 0 { p.uint("key", *k as u64); } if *v != 0 { p.uint("value", *v as u64); } p.close(); }
+        for (k, v) in ascending_string_map(&self.ret) { p.open("ret"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
+        for (k, v) in ascending_string_map(&self.attr) { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.control_ret) { p.open("control_ret"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
+        for (k, v) in self.arg_attr.iter().collect::<Vec<_>>() { p.open("arg_attr"); if *k != 0 { p.uint("key", *k as u64); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.resource_arg_unique_id.iter().collect::<Vec<_>>() { p.open("resource_arg_unique_id"); if *k != 0 { p.uint("key", *k as u64); } if *v != 0 { p.uint("value", *v as u64); } p.close(); }
         Ok(())
     }
 }
@@ -3568,7 +3568,7 @@ impl Canon for crate::gen::tensorflow::function_def::ArgAttrs {
         for (k, v) in sorted_string_map(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
-        for (k, v) in &self.attr { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.attr) { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -3671,10 +3671,10 @@ impl Canon for crate::gen::tensorflow::GraphDebugInfo {
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         for v in &self.files { p.string("files", v); }
-        for (k, v) in &self.traces { p.open("traces"); p.string("key", k); p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in &self.frames_by_id { p.open("frames_by_id"); p.uint("key", *k as u64); p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in &self.name_to_trace_id { p.open("name_to_trace_id"); p.string("key", k); p.uint("value", *v as u64); p.close(); }
-        for (k, v) in &self.traces_by_id { p.open("traces_by_id"); p.uint("key", *k as u64); p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.traces) { p.open("traces"); p.string("key", k); p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.frames_by_id.iter().collect::<Vec<_>>() { p.open("frames_by_id"); p.uint("key", *k as u64); p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.name_to_trace_id) { p.open("name_to_trace_id"); p.string("key", k); p.uint("value", *v as u64); p.close(); }
+        for (k, v) in self.traces_by_id.iter().collect::<Vec<_>>() { p.open("traces_by_id"); p.uint("key", *k as u64); p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -3811,8 +3811,8 @@ impl Canon for crate::gen::tensorflow::MetaGraphDef {
         if let Some(v) = &self.meta_info_def { p.open("meta_info_def"); v.text(p)?; p.close(); }
         if let Some(v) = &self.graph_def { p.open("graph_def"); v.text(p)?; p.close(); }
         if let Some(v) = &self.saver_def { p.open("saver_def"); v.text(p)?; p.close(); }
-        for (k, v) in &self.collection_def { p.open("collection_def"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in &self.signature_def { p.open("signature_def"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.collection_def) { p.open("collection_def"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.signature_def) { p.open("signature_def"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         for v in &self.asset_file_def { p.open("asset_file_def"); v.text(p)?; p.close(); }
         if let Some(v) = &self.object_graph_def { p.open("object_graph_def"); v.text(p)?; p.close(); }
         Ok(())
@@ -3854,7 +3854,7 @@ impl Canon for crate::gen::tensorflow::meta_graph_def::MetaInfoDef {
         let v = &self.tensorflow_version; if !v.is_empty() { p.string("tensorflow_version", v); }
         let v = &self.tensorflow_git_version; if !v.is_empty() { p.string("tensorflow_git_version", v); }
         let v = &self.stripped_default_attrs; if *v { p.boolean("stripped_default_attrs", *v); }
-        for (k, v) in &self.function_aliases { p.open("function_aliases"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
+        for (k, v) in ascending_string_map(&self.function_aliases) { p.open("function_aliases"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
         Ok(())
     }
 }
@@ -3876,7 +3876,7 @@ impl Canon for crate::gen::tensorflow::NameAttrList {
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         let v = &self.name; if !v.is_empty() { p.string("name", v); }
-        for (k, v) in &self.attr { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.attr) { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -3933,7 +3933,7 @@ impl Canon for crate::gen::tensorflow::NodeDef {
         let v = &self.op; if !v.is_empty() { p.string("op", v); }
         for v in &self.input { p.string("input", v); }
         let v = &self.device; if !v.is_empty() { p.string("device", v); }
-        for (k, v) in &self.attr { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.attr) { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         if let Some(v) = &self.experimental_debug_info { p.open("experimental_debug_info"); v.text(p)?; p.close(); }
         if let Some(v) = &self.experimental_type { p.open("experimental_type"); v.text(p)?; p.close(); }
         Ok(())
@@ -4521,7 +4521,7 @@ impl Canon for crate::gen::tensorflow::SavedObject {
         if let Some(crate::gen::tensorflow::saved_object::Kind::BareConcreteFunction(v)) = &self.kind { p.open("bare_concrete_function"); v.text(p)?; p.close(); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::Constant(v)) = &self.kind { p.open("constant"); v.text(p)?; p.close(); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::Resource(v)) = &self.kind { p.open("resource"); v.text(p)?; p.close(); }
-        for (k, v) in &self.saveable_objects { p.open("saveable_objects"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.saveable_objects) { p.open("saveable_objects"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::CapturedTensor(v)) = &self.kind { p.open("captured_tensor"); v.text(p)?; p.close(); }
         let v = &self.registered_name; if !v.is_empty() { p.string("registered_name", v); }
         if let Some(v) = &self.serialized_user_proto { p.open("serialized_user_proto"); v.text(p)?; p.close(); }
@@ -4548,7 +4548,7 @@ impl Canon for crate::gen::tensorflow::SavedObjectGraph {
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         for v in &self.nodes { p.open("nodes"); v.text(p)?; p.close(); }
-        for (k, v) in &self.concrete_functions { p.open("concrete_functions"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.concrete_functions) { p.open("concrete_functions"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -4713,10 +4713,10 @@ impl Canon for crate::gen::tensorflow::SignatureDef {
         for (k, v) in sorted_string_map(&self.defaults) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[34]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
-        for (k, v) in &self.inputs { p.open("inputs"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in &self.outputs { p.open("outputs"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.inputs) { p.open("inputs"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.outputs) { p.open("outputs"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         let v = &self.method_name; if !v.is_empty() { p.string("method_name", v); }
-        for (k, v) in &self.defaults { p.open("defaults"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.defaults) { p.open("defaults"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -5188,7 +5188,7 @@ impl Canon for crate::gen::tensorflow::ValuesDef {
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         for v in &self.values { p.string("values", v); }
-        for (k, v) in &self.external_values { p.open("external_values"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
+        for (k, v) in ascending_string_map(&self.external_values) { p.open("external_values"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
         Ok(())
     }
 }

@@ -7,8 +7,8 @@ pub struct GraphSnapshot {
     pub graph_def: ::core::option::Option<super::super::super::tensorflow::GraphDef>,
     /// The static shape of every output of a node, keyed by node name. Only
     /// nodes with at least one output have an entry.
-    #[prost(btree_map = "string, message", tag = "2")]
-    pub output_shapes: ::prost::alloc::collections::BTreeMap<
+    #[prost(map = "string, message", tag = "2")]
+    pub output_shapes: ::std::collections::HashMap<
         ::prost::alloc::string::String,
         OutputShapes,
     >,
@@ -31,8 +31,8 @@ pub struct GraphSnapshot {
     pub collections: ::prost::alloc::vec::Vec<Collection>,
     /// The creation stack trace of each operation, keyed by operation name,
     /// for save_debug_info.
-    #[prost(btree_map = "string, message", tag = "6")]
-    pub stack_traces: ::prost::alloc::collections::BTreeMap<
+    #[prost(map = "string, message", tag = "6")]
+    pub stack_traces: ::std::collections::HashMap<
         ::prost::alloc::string::String,
         StackTrace,
     >,
@@ -47,8 +47,8 @@ pub struct GraphSnapshot {
     /// "x" for an input the operation was rewired to as "x:0", while the
     /// operation keeps inputs as they were added. Used when a node-rewriting
     /// option is set, as TensorFlow then reads each node from its operation.
-    #[prost(btree_map = "string, message", tag = "8")]
-    pub operation_inputs: ::prost::alloc::collections::BTreeMap<
+    #[prost(map = "string, message", tag = "8")]
+    pub operation_inputs: ::std::collections::HashMap<
         ::prost::alloc::string::String,
         NodeInputs,
     >,
