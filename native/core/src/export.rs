@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use prost::Message;
 
 use crate::attrs::attr_values_equal;
-use crate::canon::{encode_measured, Canon};
+use crate::canon::{encode_measured, encoded_len, Canon};
 use crate::collections::{add_collection, SAVERS_KEY};
 use crate::error::{py_repr, ExportError, Failure};
 use crate::gen::metagraph_export::api::v1::ExportArguments;
@@ -18,8 +18,8 @@ use crate::gen::metagraph_export::snapshot::v1::{CollectionItem, GraphSnapshot};
 use crate::gen::tensorflow::attr_value::{ListValue, Value};
 use crate::gen::tensorflow::graph_debug_info::{FileLineCol, StackTrace};
 use crate::gen::tensorflow::{
-    AttrValue, FunctionDefLibrary, GraphDebugInfo, GraphDef, MetaGraphDef, NodeDef, OpDef, OpList,
-    SaverDef,
+    AttrValue, CollectionDef, FunctionDefLibrary, GraphDebugInfo, GraphDef, MetaGraphDef, NodeDef,
+    OpDef, OpList, SaverDef,
 };
 use crate::nodes::{extraneous_saver_nodes, rewrite_node};
 use crate::registry::{Ops, Registry};
@@ -279,8 +279,13 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
         ..Default::default()
     };
 
-    // Step 10: collections, key by key.
+    // Step 10: collections, key by key. A key listed again adds exactly what
+    // its first occurrence added (EXP-COLL-2): repeats are counted here and
+    // materialized only once the size is known to be within the limit, so a
+    // small input cannot make the exporter allocate without bound.
     let keys = collection_list.unwrap_or_else(|| order.clone());
+    let mut outcomes: HashMap<&str, Option<String>> = HashMap::new();
+    let mut repeats: HashMap<&str, u64> = HashMap::new();
     for key in &keys {
         let retained;
         let items: &[CollectionItem] = if clear_extraneous_savers && key == SAVERS_KEY {
@@ -289,18 +294,48 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
         } else {
             collections.get(key).map_or(&[], Vec::as_slice)
         };
-        if let Some(reason) = add_collection(
-            &mut meta_graph_def.collection_def,
-            key,
-            items,
-            &scope,
-            &exclude,
-        ) {
+        let reason = match outcomes.get(key.as_str()) {
+            Some(reason) => {
+                if reason.is_none() {
+                    *repeats.entry(key).or_insert(1) += 1;
+                }
+                reason.clone()
+            }
+            None => {
+                let reason = add_collection(
+                    &mut meta_graph_def.collection_def,
+                    key,
+                    items,
+                    &scope,
+                    &exclude,
+                );
+                outcomes.insert(key, reason.clone());
+                reason
+            }
+        };
+        if let Some(reason) = reason {
             diagnostics.push(Diagnostic {
                 code: "COLLECTION_DROPPED",
                 subject: key.clone(),
                 message: format!("collection {} is not exported: {reason}", py_repr(key)),
             });
+        }
+    }
+    if !repeats.is_empty() {
+        let mut size = encoded_len(&meta_graph_def);
+        for (key, count) in &repeats {
+            if let Some(entry) = meta_graph_def.collection_def.get(*key) {
+                size += collection_entry_size(key, entry, *count)
+                    - collection_entry_size(key, entry, 1);
+            }
+        }
+        if size >= GRAPH_SIZE_LIMIT {
+            return Err(ExportError::too_large(size).into());
+        }
+        for (key, count) in repeats {
+            if let Some(entry) = meta_graph_def.collection_def.get_mut(key) {
+                repeat_entry(entry, count);
+            }
         }
     }
 
@@ -359,6 +394,70 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
         files,
         as_text,
     })
+}
+
+/// The encoded size, within a MetaGraphDef, of the `collection_def` entry
+/// `key` whose list holds `count` copies of `entry`'s items.
+fn collection_entry_size(key: &str, entry: &CollectionDef, count: u64) -> u64 {
+    use crate::canon::{ldlen, vlen};
+    use crate::gen::tensorflow::collection_def::Kind as ListKind;
+    let list = match &entry.kind {
+        None => None,
+        Some(ListKind::NodeList(list)) => Some(
+            count
+                * list
+                    .value
+                    .iter()
+                    .map(|v| 1 + ldlen(v.len() as u64))
+                    .sum::<u64>(),
+        ),
+        Some(ListKind::BytesList(list)) => Some(
+            count
+                * list
+                    .value
+                    .iter()
+                    .map(|v| 1 + ldlen(v.len() as u64))
+                    .sum::<u64>(),
+        ),
+        Some(ListKind::AnyList(list)) => Some(
+            count
+                * list
+                    .value
+                    .iter()
+                    .map(|v| 1 + ldlen(encoded_len(v)))
+                    .sum::<u64>(),
+        ),
+        Some(ListKind::Int64List(list)) => {
+            let body = count * list.value.iter().map(|v| vlen(*v as u64)).sum::<u64>();
+            Some(if body == 0 { 0 } else { 1 + ldlen(body) })
+        }
+        Some(ListKind::FloatList(list)) => {
+            let body = count * 4 * list.value.len() as u64;
+            Some(if body == 0 { 0 } else { 1 + ldlen(body) })
+        }
+    };
+    let collection = list.map_or(0, |list| 1 + ldlen(list));
+    let entry = 1 + ldlen(key.len() as u64) + 1 + ldlen(collection);
+    1 + ldlen(entry)
+}
+
+/// Repeats the items of a collection entry `count` times in all.
+fn repeat_entry(entry: &mut CollectionDef, count: u64) {
+    use crate::gen::tensorflow::collection_def::Kind as ListKind;
+    fn repeat<T: Clone>(values: &mut Vec<T>, count: u64) {
+        let unit = values.clone();
+        for _ in 1..count {
+            values.extend_from_slice(&unit);
+        }
+    }
+    match &mut entry.kind {
+        None => {}
+        Some(ListKind::NodeList(list)) => repeat(&mut list.value, count),
+        Some(ListKind::BytesList(list)) => repeat(&mut list.value, count),
+        Some(ListKind::AnyList(list)) => repeat(&mut list.value, count),
+        Some(ListKind::Int64List(list)) => repeat(&mut list.value, count),
+        Some(ListKind::FloatList(list)) => repeat(&mut list.value, count),
+    }
 }
 
 /// The text format of a message, or `MALFORMED_INPUT` for an `Any` whose value

@@ -2,8 +2,13 @@
 
 use metagraph_export_core::canon::{encode, encoded_len};
 use metagraph_export_core::export::GRAPH_SIZE_LIMIT;
-use metagraph_export_core::gen::metagraph_export::api::v1::ExportArguments;
+use metagraph_export_core::gen::metagraph_export::api::v1::{CollectionList, ExportArguments};
+use metagraph_export_core::gen::metagraph_export::snapshot::v1::collection_item::Kind;
+use metagraph_export_core::gen::metagraph_export::snapshot::v1::{
+    Collection, CollectionItem, GraphSnapshot,
+};
 use metagraph_export_core::gen::tensorflow::attr_value::Value;
+use metagraph_export_core::gen::tensorflow::collection_def::Kind as ListKind;
 use metagraph_export_core::gen::tensorflow::graph_debug_info::StackTrace;
 use metagraph_export_core::gen::tensorflow::{
     AttrValue, GraphDebugInfo, GraphDef, NodeDef, TensorProto, TensorShapeProto, VersionDef,
@@ -127,6 +132,61 @@ fn graph_too_large_is_measured() {
         Err(Failure::Error(error)) => {
             assert_eq!(error.category, Category::GraphTooLarge);
             assert!(error.size.unwrap() >= GRAPH_SIZE_LIMIT);
+        }
+        other => panic!("expected GRAPH_TOO_LARGE, got {other:?}"),
+    }
+}
+
+fn snapshot_with(key: &str, items: Vec<Kind>) -> GraphSnapshot {
+    GraphSnapshot {
+        collections: vec![Collection {
+            key: key.into(),
+            items: items
+                .into_iter()
+                .map(|kind| CollectionItem { kind: Some(kind) })
+                .collect(),
+        }],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn repeated_keys_add_their_items_again() {
+    let arguments = ExportArguments {
+        graph: Some(snapshot_with(
+            "dup",
+            vec![Kind::Int64Value(1), Kind::Int64Value(2)],
+        )),
+        collection_list: Some(CollectionList {
+            keys: vec!["dup".into(); 3],
+        }),
+        ..Default::default()
+    };
+    let exported = export(arguments, Vec::new()).unwrap();
+    match &exported.meta_graph_def.collection_def["dup"].kind {
+        Some(ListKind::Int64List(list)) => assert_eq!(list.value, [1, 2, 1, 2, 1, 2]),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        exported.meta_graph_def_bytes,
+        encode(&exported.meta_graph_def)
+    );
+}
+
+#[test]
+fn repeated_keys_beyond_the_limit_are_measured_not_built() {
+    // 3 million repeats of a 1,000-byte item: 3 GB of output from 9 MB of input.
+    let arguments = ExportArguments {
+        graph: Some(snapshot_with("k", vec![Kind::BytesValue(vec![1; 1000])])),
+        collection_list: Some(CollectionList {
+            keys: vec!["k".into(); 3_000_000],
+        }),
+        ..Default::default()
+    };
+    match export(arguments, Vec::new()) {
+        Err(Failure::Error(error)) => {
+            assert_eq!(error.category, Category::GraphTooLarge);
+            assert!(error.size.unwrap() > 3_000_000_000);
         }
         other => panic!("expected GRAPH_TOO_LARGE, got {other:?}"),
     }
