@@ -10,9 +10,10 @@ use crate::error::{py_repr, ExportError};
 use crate::gen::metagraph_export::registry::v1::OpRegistry as OpRegistryProto;
 use crate::gen::tensorflow::OpDef;
 
-/// `python/metagraph_export/data/op_registry.binpb`, copied into this crate by
-/// `build.rs` (the one file both implementations read).
-static BUNDLED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/op_registry.binpb"));
+/// `python/metagraph_export/data/op_registry.binpb`, the one file both
+/// implementations read, copied into `data/` by `cargo run -p xtask -- codegen`
+/// (whose `--check` fails when the copy is stale).
+static BUNDLED: &[u8] = include_bytes!("../data/op_registry.binpb");
 
 pub struct Registry {
     ops: HashMap<String, OpDef>,

@@ -6,7 +6,7 @@
 //! encoder and the text printer of spec/encoding.md (`canon.rs`), which
 //! prost's own encoder cannot give (upb's map order, Any expansion). With
 //! `--check` nothing is written and any difference from the committed files
-//! fails.
+//! fails. It also copies the op registry data file into `core/data/`.
 
 mod canon;
 
@@ -52,10 +52,26 @@ fn run(check: bool) -> ExitCode {
     match generate() {
         Ok(files) => {
             let target = native_dir().join("core/src/gen");
-            if check {
-                compare(&target, &files)
+            // The op registry both implementations read, copied from the
+            // Python package so that the crate builds on its own (an sdist).
+            let registry = native_dir().join("../python/metagraph_export/data/op_registry.binpb");
+            let registry = match fs::read(&registry) {
+                Ok(bytes) => BTreeMap::from([("op_registry.binpb".to_string(), bytes)]),
+                Err(error) => {
+                    eprintln!("{}: {error}", registry.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            let data = native_dir().join("core/data");
+            let outcomes = if check {
+                [compare(&target, &files), compare(&data, &registry)]
             } else {
-                write(&target, &files)
+                [write(&target, &files), write(&data, &registry)]
+            };
+            if outcomes.iter().all(|o| *o == ExitCode::SUCCESS) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
             }
         }
         Err(error) => {
