@@ -351,7 +351,7 @@ mod tests {
 
     fn float_tensor(dims: &[i64], values: &[f32]) -> AttrValue {
         AttrValue {
-            value: Some(Value::Tensor(TensorProto {
+            value: Some(Value::Tensor(Box::new(TensorProto {
                 dtype: 1,
                 tensor_shape: Some(TensorShapeProto {
                     dim: dims
@@ -365,7 +365,7 @@ mod tests {
                 }),
                 float_val: values.to_vec(),
                 ..Default::default()
-            })),
+            }))),
         }
     }
 

@@ -8,6 +8,7 @@
 //! writes each length prefix without measuring again.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use crate::text::{Printer, TextError};
 
@@ -78,6 +79,35 @@ pub fn upb_key_order(a: &[u8], b: &[u8]) -> Ordering {
     match a[..common].cmp(&b[..common]) {
         Ordering::Equal => b.len().cmp(&a.len()),
         other => other,
+    }
+}
+
+/// The entries of a `BTreeMap` with string keys in upb's order, without a
+/// copy when no key is a prefix of the next (the common case).
+pub fn upb_order<V>(map: &BTreeMap<String, V>) -> UpbOrder<'_, V> {
+    let mut previous: Option<&String> = None;
+    for key in map.keys() {
+        if previous.is_some_and(|p| key.as_bytes().starts_with(p.as_bytes())) {
+            return UpbOrder::Sorted(sorted_string_map(map).into_iter());
+        }
+        previous = Some(key);
+    }
+    UpbOrder::Direct(map.iter())
+}
+
+pub enum UpbOrder<'a, V> {
+    Direct(std::collections::btree_map::Iter<'a, String, V>),
+    Sorted(std::vec::IntoIter<(&'a String, &'a V)>),
+}
+
+impl<'a, V> Iterator for UpbOrder<'a, V> {
+    type Item = (&'a String, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            UpbOrder::Direct(iter) => iter.next(),
+            UpbOrder::Sorted(iter) => iter.next(),
+        }
     }
 }
 

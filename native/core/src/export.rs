@@ -517,26 +517,24 @@ fn rewritten_graph(
                 node.input = recorded.input.clone();
             }
         }
-        let source_name = if from_snapshot {
-            Some(node.name.clone())
-        } else {
-            None
-        };
-        rewrite_node(&mut node, scope, &mut unbound_inputs, clear_devices)?;
-        if let Some(name) = source_name {
-            add_output_shapes(&mut node, &name, snapshot, true)?;
+        let original = rewrite_node(&mut node, scope, &mut unbound_inputs, clear_devices)?;
+        if from_snapshot {
+            add_output_shapes(&mut node, original.as_deref(), snapshot, true)?;
         }
         out.node.push(node);
     }
     Ok((out, unbound_inputs))
 }
 
+/// Adds the snapshot's shapes of the node named `original` (or, when that is
+/// None, its current name) as `_output_shapes` (EXP-GRAPH-4, EXP-GRAPH-7).
 fn add_output_shapes(
     node: &mut NodeDef,
-    name: &str,
+    original: Option<&str>,
     snapshot: &GraphSnapshot,
     strict: bool,
 ) -> Result<(), ExportError> {
+    let name = original.unwrap_or(&node.name);
     let Some(shapes) = snapshot
         .output_shapes
         .get(name)
@@ -558,10 +556,10 @@ fn add_output_shapes(
     match &mut attr.value {
         Some(Value::List(list)) => list.shape.extend(shapes.shape.iter().cloned()),
         value => {
-            *value = Some(Value::List(ListValue {
+            *value = Some(Value::List(Box::new(ListValue {
                 shape: shapes.shape.clone(),
                 ..Default::default()
-            }))
+            })))
         }
     }
     Ok(())
@@ -572,8 +570,7 @@ fn graph_with_shapes(snapshot: &mut GraphSnapshot) -> GraphDef {
     let mut out = snapshot.graph_def.take().unwrap_or_default();
     if !snapshot.output_shapes.is_empty() {
         for node in &mut out.node {
-            let name = node.name.clone();
-            add_output_shapes(node, &name, snapshot, false).expect("not strict");
+            add_output_shapes(node, None, snapshot, false).expect("not strict");
         }
     }
     if let Some(library) = snapshot.library_with_shapes.take() {

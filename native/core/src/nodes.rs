@@ -22,15 +22,16 @@ const SAVE_AND_RESTORE_OPS: &[&str] = &[
     "LegacyRestoreSlice",
 ];
 
-/// TensorFlow's `meta_graph._node_def` applied in place to the exporter's own node.
+/// TensorFlow's `meta_graph._node_def` applied in place to the exporter's own
+/// node; returns the node's original name when the scope changed it.
 pub fn rewrite_node(
     node: &mut NodeDef,
     scope: &Scope,
     unbound_inputs: &mut Vec<String>,
     clear_devices: bool,
-) -> Result<(), ExportError> {
+) -> Result<Option<String>, ExportError> {
     let scoped = scope.is_set();
-    let source_name = node.name.clone();
+    let mut original = None;
     if scoped {
         let prefix = scope.text().unwrap_or("");
         for input in &mut node.input {
@@ -42,9 +43,11 @@ pub fn rewrite_node(
                 *input = unbound;
             }
         }
-        node.name = scope.strip(&source_name);
+        let stripped = scope.strip(&node.name);
+        original = Some(std::mem::replace(&mut node.name, stripped));
     }
     if let Some(class) = node.attr.get("_class") {
+        let source_name = original.as_deref().unwrap_or(&node.name).to_string();
         let entries: &[Vec<u8>] = match &class.value {
             Some(Value::List(list)) => &list.s,
             _ => &[],
@@ -76,14 +79,15 @@ pub fn rewrite_node(
         node.attr.insert(
             "_class".to_string(),
             AttrValue {
-                value: Some(Value::List(ListValue {
+                value: Some(Value::List(Box::new(ListValue {
                     s: locations,
                     ..Default::default()
-                })),
+                }))),
             },
         );
     }
     if (node.op == "Enter" || node.op == "RefEnter") && node.attr.contains_key("frame_name") {
+        let source_name = original.as_deref().unwrap_or(&node.name).to_string();
         let mut frame_name = match &node.attr["frame_name"].value {
             Some(Value::S(s)) => s.clone(),
             _ => Vec::new(),
@@ -113,7 +117,7 @@ pub fn rewrite_node(
     if clear_devices {
         node.device.clear();
     }
-    Ok(())
+    Ok(original)
 }
 
 fn utf8<'a>(value: &'a [u8], node: &str, attr: &str) -> Result<&'a str, ExportError> {

@@ -121,7 +121,7 @@ fn graph_too_large_is_measured() {
             ..Default::default()
         };
         node.attr
-            .insert("value".into(), attr(Value::Tensor(tensor)));
+            .insert("value".into(), attr(Value::Tensor(Box::new(tensor))));
         graph.node.push(node);
     }
     let arguments = ExportArguments {

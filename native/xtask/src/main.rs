@@ -130,6 +130,10 @@ fn generate() -> Result<BTreeMap<String, Vec<u8>>, String> {
             ".metagraph_export.registry",
             ".metagraph_export.service",
         ])
+        // An AttrValue is in every attribute of every node: its large
+        // variants live on the heap, so that the common ones stay small.
+        .boxed(".tensorflow.AttrValue.value.tensor")
+        .boxed(".tensorflow.AttrValue.value.list")
         .compile_well_known_types()
         .include_file("mod.rs");
     config

@@ -2,7 +2,7 @@
 // The canonical binary encoding and the text format of every message.
 #![allow(clippy::all, clippy::pedantic, unused_variables, unused_mut, deprecated, non_snake_case)]
 
-use crate::canon::{Canon, put_varint, vlen, ldlen, zigzag, sorted_string_map, ascending_string_map};
+use crate::canon::{Canon, put_varint, vlen, ldlen, zigzag, sorted_string_map, ascending_string_map, upb_order};
 use crate::text::{Printer, TextError};
 
 fn enum_name_google_protobuf_Edition(value: i32) -> Option<&'static str> {
@@ -1915,16 +1915,16 @@ impl Canon for crate::gen::google::protobuf::Struct {
         let slot = s.len();
         s.push(0);
         let mut n: u64 = 0;
-        for (k, v) in sorted_string_map(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
     fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
         *c += 1;
-        for (k, v) in sorted_string_map(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
-        for (k, v) in ascending_string_map(&self.fields) { p.open("fields"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.fields.iter() { p.open("fields"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -3475,16 +3475,16 @@ impl Canon for crate::gen::tensorflow::DictValue {
         let slot = s.len();
         s.push(0);
         let mut n: u64 = 0;
-        for (k, v) in sorted_string_map(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
     fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
         *c += 1;
-        for (k, v) in sorted_string_map(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
-        for (k, v) in ascending_string_map(&self.fields) { p.open("fields"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.fields.iter() { p.open("fields"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -3524,11 +3524,11 @@ impl Canon for crate::gen::tensorflow::FunctionDef {
         let mut n: u64 = 0;
         if let Some(v) = &self.signature { n += 1 + ldlen(v.canon_len(s)); }
         for v in &self.node_def { n += 1 + ldlen(v.canon_len(s)); }
-        for (k, v) in sorted_string_map(&self.ret) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); n += 1 + ldlen(e); }
-        for (k, v) in sorted_string_map(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
-        for (k, v) in sorted_string_map(&self.control_ret) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); n += 1 + ldlen(e); }
-        for (k, v) in self.arg_attr.iter().rev().collect::<Vec<_>>() { let e = 1 + vlen(*k as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
-        for (k, v) in self.resource_arg_unique_id.iter().rev().collect::<Vec<_>>() { let e = 1 + vlen(*k as u64) + 1 + vlen(*v as u64); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.ret) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.control_ret) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); n += 1 + ldlen(e); }
+        for (k, v) in self.arg_attr.iter().rev() { let e = 1 + vlen(*k as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in self.resource_arg_unique_id.iter().rev() { let e = 1 + vlen(*k as u64) + 1 + vlen(*v as u64); n += 1 + ldlen(e); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
@@ -3536,20 +3536,20 @@ impl Canon for crate::gen::tensorflow::FunctionDef {
         *c += 1;
         if let Some(v) = &self.signature { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for v in &self.node_def { b.extend_from_slice(&[26]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
-        for (k, v) in sorted_string_map(&self.ret) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); b.extend_from_slice(&[34]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
-        for (k, v) in sorted_string_map(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[42]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
-        for (k, v) in sorted_string_map(&self.control_ret) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); b.extend_from_slice(&[50]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
-        for (k, v) in self.arg_attr.iter().rev().collect::<Vec<_>>() { let e = 1 + vlen(*k as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[58]); put_varint(b, e); b.extend_from_slice(&[8]); put_varint(b, *k as u64); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
-        for (k, v) in self.resource_arg_unique_id.iter().rev().collect::<Vec<_>>() { let e = 1 + vlen(*k as u64) + 1 + vlen(*v as u64); b.extend_from_slice(&[66]); put_varint(b, e); b.extend_from_slice(&[8]); put_varint(b, *k as u64); b.extend_from_slice(&[16]); put_varint(b, *v as u64); }
+        for (k, v) in upb_order(&self.ret) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); b.extend_from_slice(&[34]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+        for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[42]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.control_ret) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); b.extend_from_slice(&[50]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+        for (k, v) in self.arg_attr.iter().rev() { let e = 1 + vlen(*k as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[58]); put_varint(b, e); b.extend_from_slice(&[8]); put_varint(b, *k as u64); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in self.resource_arg_unique_id.iter().rev() { let e = 1 + vlen(*k as u64) + 1 + vlen(*v as u64); b.extend_from_slice(&[66]); put_varint(b, e); b.extend_from_slice(&[8]); put_varint(b, *k as u64); b.extend_from_slice(&[16]); put_varint(b, *v as u64); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         if let Some(v) = &self.signature { p.open("signature"); v.text(p)?; p.close(); }
         for v in &self.node_def { p.open("node_def"); v.text(p)?; p.close(); }
-        for (k, v) in ascending_string_map(&self.ret) { p.open("ret"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
-        for (k, v) in ascending_string_map(&self.attr) { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in ascending_string_map(&self.control_ret) { p.open("control_ret"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
-        for (k, v) in self.arg_attr.iter().collect::<Vec<_>>() { p.open("arg_attr"); if *k != 0 { p.uint("key", *k as u64); } p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in self.resource_arg_unique_id.iter().collect::<Vec<_>>() { p.open("resource_arg_unique_id"); if *k != 0 { p.uint("key", *k as u64); } if *v != 0 { p.uint("value", *v as u64); } p.close(); }
+        for (k, v) in self.ret.iter() { p.open("ret"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
+        for (k, v) in self.attr.iter() { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.control_ret.iter() { p.open("control_ret"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
+        for (k, v) in self.arg_attr.iter() { p.open("arg_attr"); if *k != 0 { p.uint("key", *k as u64); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.resource_arg_unique_id.iter() { p.open("resource_arg_unique_id"); if *k != 0 { p.uint("key", *k as u64); } if *v != 0 { p.uint("value", *v as u64); } p.close(); }
         Ok(())
     }
 }
@@ -3559,16 +3559,16 @@ impl Canon for crate::gen::tensorflow::function_def::ArgAttrs {
         let slot = s.len();
         s.push(0);
         let mut n: u64 = 0;
-        for (k, v) in sorted_string_map(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
     fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
         *c += 1;
-        for (k, v) in sorted_string_map(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
-        for (k, v) in ascending_string_map(&self.attr) { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.attr.iter() { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -3654,27 +3654,27 @@ impl Canon for crate::gen::tensorflow::GraphDebugInfo {
         s.push(0);
         let mut n: u64 = 0;
         for v in &self.files { n += 1 + ldlen(v.len() as u64); }
-        for (k, v) in sorted_string_map(&self.traces) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
-        for (k, v) in self.frames_by_id.iter().rev().collect::<Vec<_>>() { let e = 1 + 8 + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
-        for (k, v) in sorted_string_map(&self.name_to_trace_id) { let e = 1 + ldlen(k.len() as u64) + 1 + 8; n += 1 + ldlen(e); }
-        for (k, v) in self.traces_by_id.iter().rev().collect::<Vec<_>>() { let e = 1 + 8 + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.traces) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in self.frames_by_id.iter().rev() { let e = 1 + 8 + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.name_to_trace_id) { let e = 1 + ldlen(k.len() as u64) + 1 + 8; n += 1 + ldlen(e); }
+        for (k, v) in self.traces_by_id.iter().rev() { let e = 1 + 8 + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
     fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
         *c += 1;
         for v in &self.files { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
-        for (k, v) in sorted_string_map(&self.traces) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
-        for (k, v) in self.frames_by_id.iter().rev().collect::<Vec<_>>() { let e = 1 + 8 + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[34]); put_varint(b, e); b.extend_from_slice(&[9]); b.extend_from_slice(&k.to_le_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
-        for (k, v) in sorted_string_map(&self.name_to_trace_id) { let e = 1 + ldlen(k.len() as u64) + 1 + 8; b.extend_from_slice(&[42]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.extend_from_slice(&[17]); b.extend_from_slice(&v.to_le_bytes()); }
-        for (k, v) in self.traces_by_id.iter().rev().collect::<Vec<_>>() { let e = 1 + 8 + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[50]); put_varint(b, e); b.extend_from_slice(&[9]); b.extend_from_slice(&k.to_le_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.traces) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in self.frames_by_id.iter().rev() { let e = 1 + 8 + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[34]); put_varint(b, e); b.extend_from_slice(&[9]); b.extend_from_slice(&k.to_le_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.name_to_trace_id) { let e = 1 + ldlen(k.len() as u64) + 1 + 8; b.extend_from_slice(&[42]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.extend_from_slice(&[17]); b.extend_from_slice(&v.to_le_bytes()); }
+        for (k, v) in self.traces_by_id.iter().rev() { let e = 1 + 8 + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[50]); put_varint(b, e); b.extend_from_slice(&[9]); b.extend_from_slice(&k.to_le_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         for v in &self.files { p.string("files", v); }
-        for (k, v) in ascending_string_map(&self.traces) { p.open("traces"); p.string("key", k); p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in self.frames_by_id.iter().collect::<Vec<_>>() { p.open("frames_by_id"); p.uint("key", *k as u64); p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in ascending_string_map(&self.name_to_trace_id) { p.open("name_to_trace_id"); p.string("key", k); p.uint("value", *v as u64); p.close(); }
-        for (k, v) in self.traces_by_id.iter().collect::<Vec<_>>() { p.open("traces_by_id"); p.uint("key", *k as u64); p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.traces.iter() { p.open("traces"); p.string("key", k); p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.frames_by_id.iter() { p.open("frames_by_id"); p.uint("key", *k as u64); p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.name_to_trace_id.iter() { p.open("name_to_trace_id"); p.string("key", k); p.uint("value", *v as u64); p.close(); }
+        for (k, v) in self.traces_by_id.iter() { p.open("traces_by_id"); p.uint("key", *k as u64); p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -3790,8 +3790,8 @@ impl Canon for crate::gen::tensorflow::MetaGraphDef {
         if let Some(v) = &self.meta_info_def { n += 1 + ldlen(v.canon_len(s)); }
         if let Some(v) = &self.graph_def { n += 1 + ldlen(v.canon_len(s)); }
         if let Some(v) = &self.saver_def { n += 1 + ldlen(v.canon_len(s)); }
-        for (k, v) in sorted_string_map(&self.collection_def) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
-        for (k, v) in sorted_string_map(&self.signature_def) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.collection_def) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.signature_def) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         for v in &self.asset_file_def { n += 1 + ldlen(v.canon_len(s)); }
         if let Some(v) = &self.object_graph_def { n += 1 + ldlen(v.canon_len(s)); }
         s[slot] = n.min(u32::MAX as u64) as u32;
@@ -3802,8 +3802,8 @@ impl Canon for crate::gen::tensorflow::MetaGraphDef {
         if let Some(v) = &self.meta_info_def { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.graph_def { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.saver_def { b.extend_from_slice(&[26]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
-        for (k, v) in sorted_string_map(&self.collection_def) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[34]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
-        for (k, v) in sorted_string_map(&self.signature_def) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[42]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.collection_def) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[34]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.signature_def) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[42]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for v in &self.asset_file_def { b.extend_from_slice(&[50]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.object_graph_def { b.extend_from_slice(&[58]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -3811,8 +3811,8 @@ impl Canon for crate::gen::tensorflow::MetaGraphDef {
         if let Some(v) = &self.meta_info_def { p.open("meta_info_def"); v.text(p)?; p.close(); }
         if let Some(v) = &self.graph_def { p.open("graph_def"); v.text(p)?; p.close(); }
         if let Some(v) = &self.saver_def { p.open("saver_def"); v.text(p)?; p.close(); }
-        for (k, v) in ascending_string_map(&self.collection_def) { p.open("collection_def"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in ascending_string_map(&self.signature_def) { p.open("signature_def"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.collection_def.iter() { p.open("collection_def"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.signature_def.iter() { p.open("signature_def"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         for v in &self.asset_file_def { p.open("asset_file_def"); v.text(p)?; p.close(); }
         if let Some(v) = &self.object_graph_def { p.open("object_graph_def"); v.text(p)?; p.close(); }
         Ok(())
@@ -3831,7 +3831,7 @@ impl Canon for crate::gen::tensorflow::meta_graph_def::MetaInfoDef {
         let v = &self.tensorflow_version; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
         let v = &self.tensorflow_git_version; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
         let v = &self.stripped_default_attrs; if *v { n += 1 + 1; }
-        for (k, v) in sorted_string_map(&self.function_aliases) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.function_aliases) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); n += 1 + ldlen(e); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
@@ -3844,7 +3844,7 @@ impl Canon for crate::gen::tensorflow::meta_graph_def::MetaInfoDef {
         let v = &self.tensorflow_version; if !v.is_empty() { b.extend_from_slice(&[42]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.tensorflow_git_version; if !v.is_empty() { b.extend_from_slice(&[50]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.stripped_default_attrs; if *v { b.extend_from_slice(&[56]); b.push(*v as u8); }
-        for (k, v) in sorted_string_map(&self.function_aliases) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); b.extend_from_slice(&[66]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+        for (k, v) in upb_order(&self.function_aliases) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); b.extend_from_slice(&[66]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         let v = &self.meta_graph_version; if !v.is_empty() { p.string("meta_graph_version", v); }
@@ -3854,7 +3854,7 @@ impl Canon for crate::gen::tensorflow::meta_graph_def::MetaInfoDef {
         let v = &self.tensorflow_version; if !v.is_empty() { p.string("tensorflow_version", v); }
         let v = &self.tensorflow_git_version; if !v.is_empty() { p.string("tensorflow_git_version", v); }
         let v = &self.stripped_default_attrs; if *v { p.boolean("stripped_default_attrs", *v); }
-        for (k, v) in ascending_string_map(&self.function_aliases) { p.open("function_aliases"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
+        for (k, v) in self.function_aliases.iter() { p.open("function_aliases"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
         Ok(())
     }
 }
@@ -3865,18 +3865,18 @@ impl Canon for crate::gen::tensorflow::NameAttrList {
         s.push(0);
         let mut n: u64 = 0;
         let v = &self.name; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
-        for (k, v) in sorted_string_map(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
     fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
-        for (k, v) in sorted_string_map(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         let v = &self.name; if !v.is_empty() { p.string("name", v); }
-        for (k, v) in ascending_string_map(&self.attr) { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.attr.iter() { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -3912,7 +3912,7 @@ impl Canon for crate::gen::tensorflow::NodeDef {
         let v = &self.op; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
         for v in &self.input { n += 1 + ldlen(v.len() as u64); }
         let v = &self.device; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
-        for (k, v) in sorted_string_map(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         if let Some(v) = &self.experimental_debug_info { n += 1 + ldlen(v.canon_len(s)); }
         if let Some(v) = &self.experimental_type { n += 1 + ldlen(v.canon_len(s)); }
         s[slot] = n.min(u32::MAX as u64) as u32;
@@ -3924,7 +3924,7 @@ impl Canon for crate::gen::tensorflow::NodeDef {
         let v = &self.op; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.input { b.extend_from_slice(&[26]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.device; if !v.is_empty() { b.extend_from_slice(&[34]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
-        for (k, v) in sorted_string_map(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[42]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[42]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.experimental_debug_info { b.extend_from_slice(&[50]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.experimental_type { b.extend_from_slice(&[58]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -3933,7 +3933,7 @@ impl Canon for crate::gen::tensorflow::NodeDef {
         let v = &self.op; if !v.is_empty() { p.string("op", v); }
         for v in &self.input { p.string("input", v); }
         let v = &self.device; if !v.is_empty() { p.string("device", v); }
-        for (k, v) in ascending_string_map(&self.attr) { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.attr.iter() { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         if let Some(v) = &self.experimental_debug_info { p.open("experimental_debug_info"); v.text(p)?; p.close(); }
         if let Some(v) = &self.experimental_type { p.open("experimental_type"); v.text(p)?; p.close(); }
         Ok(())
@@ -4484,7 +4484,7 @@ impl Canon for crate::gen::tensorflow::SavedObject {
         if let Some(crate::gen::tensorflow::saved_object::Kind::BareConcreteFunction(v)) = &self.kind { n += 1 + ldlen(v.canon_len(s)); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::Constant(v)) = &self.kind { n += 1 + ldlen(v.canon_len(s)); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::Resource(v)) = &self.kind { n += 1 + ldlen(v.canon_len(s)); }
-        for (k, v) in sorted_string_map(&self.saveable_objects) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.saveable_objects) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::CapturedTensor(v)) = &self.kind { n += 1 + ldlen(v.canon_len(s)); }
         let v = &self.registered_name; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
         if let Some(v) = &self.serialized_user_proto { n += 1 + ldlen(v.canon_len(s)); }
@@ -4504,7 +4504,7 @@ impl Canon for crate::gen::tensorflow::SavedObject {
         if let Some(crate::gen::tensorflow::saved_object::Kind::BareConcreteFunction(v)) = &self.kind { b.extend_from_slice(&[66]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::Constant(v)) = &self.kind { b.extend_from_slice(&[74]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::Resource(v)) = &self.kind { b.extend_from_slice(&[82]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
-        for (k, v) in sorted_string_map(&self.saveable_objects) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[90]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.saveable_objects) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[90]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::CapturedTensor(v)) = &self.kind { b.extend_from_slice(&[98]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         let v = &self.registered_name; if !v.is_empty() { b.extend_from_slice(&[106]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.serialized_user_proto { b.extend_from_slice(&[114]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4521,7 +4521,7 @@ impl Canon for crate::gen::tensorflow::SavedObject {
         if let Some(crate::gen::tensorflow::saved_object::Kind::BareConcreteFunction(v)) = &self.kind { p.open("bare_concrete_function"); v.text(p)?; p.close(); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::Constant(v)) = &self.kind { p.open("constant"); v.text(p)?; p.close(); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::Resource(v)) = &self.kind { p.open("resource"); v.text(p)?; p.close(); }
-        for (k, v) in ascending_string_map(&self.saveable_objects) { p.open("saveable_objects"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.saveable_objects.iter() { p.open("saveable_objects"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         if let Some(crate::gen::tensorflow::saved_object::Kind::CapturedTensor(v)) = &self.kind { p.open("captured_tensor"); v.text(p)?; p.close(); }
         let v = &self.registered_name; if !v.is_empty() { p.string("registered_name", v); }
         if let Some(v) = &self.serialized_user_proto { p.open("serialized_user_proto"); v.text(p)?; p.close(); }
@@ -4537,18 +4537,18 @@ impl Canon for crate::gen::tensorflow::SavedObjectGraph {
         s.push(0);
         let mut n: u64 = 0;
         for v in &self.nodes { n += 1 + ldlen(v.canon_len(s)); }
-        for (k, v) in sorted_string_map(&self.concrete_functions) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.concrete_functions) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
     fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
         *c += 1;
         for v in &self.nodes { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
-        for (k, v) in sorted_string_map(&self.concrete_functions) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.concrete_functions) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         for v in &self.nodes { p.open("nodes"); v.text(p)?; p.close(); }
-        for (k, v) in ascending_string_map(&self.concrete_functions) { p.open("concrete_functions"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.concrete_functions.iter() { p.open("concrete_functions"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -4698,25 +4698,25 @@ impl Canon for crate::gen::tensorflow::SignatureDef {
         let slot = s.len();
         s.push(0);
         let mut n: u64 = 0;
-        for (k, v) in sorted_string_map(&self.inputs) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
-        for (k, v) in sorted_string_map(&self.outputs) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.inputs) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.outputs) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         let v = &self.method_name; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
-        for (k, v) in sorted_string_map(&self.defaults) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.defaults) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
     fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
         *c += 1;
-        for (k, v) in sorted_string_map(&self.inputs) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
-        for (k, v) in sorted_string_map(&self.outputs) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.inputs) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.outputs) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         let v = &self.method_name; if !v.is_empty() { b.extend_from_slice(&[26]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
-        for (k, v) in sorted_string_map(&self.defaults) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[34]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in upb_order(&self.defaults) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[34]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
-        for (k, v) in ascending_string_map(&self.inputs) { p.open("inputs"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
-        for (k, v) in ascending_string_map(&self.outputs) { p.open("outputs"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.inputs.iter() { p.open("inputs"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.outputs.iter() { p.open("outputs"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         let v = &self.method_name; if !v.is_empty() { p.string("method_name", v); }
-        for (k, v) in ascending_string_map(&self.defaults) { p.open("defaults"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in self.defaults.iter() { p.open("defaults"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         Ok(())
     }
 }
@@ -5177,18 +5177,18 @@ impl Canon for crate::gen::tensorflow::ValuesDef {
         s.push(0);
         let mut n: u64 = 0;
         for v in &self.values { n += 1 + ldlen(v.len() as u64); }
-        for (k, v) in sorted_string_map(&self.external_values) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); n += 1 + ldlen(e); }
+        for (k, v) in upb_order(&self.external_values) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); n += 1 + ldlen(e); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
     fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
         *c += 1;
         for v in &self.values { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
-        for (k, v) in sorted_string_map(&self.external_values) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+        for (k, v) in upb_order(&self.external_values) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         for v in &self.values { p.string("values", v); }
-        for (k, v) in ascending_string_map(&self.external_values) { p.open("external_values"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
+        for (k, v) in self.external_values.iter() { p.open("external_values"); if !k.is_empty() { p.string("key", k); } if !v.is_empty() { p.string("value", v); } p.close(); }
         Ok(())
     }
 }
