@@ -13,12 +13,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import metagraph_export
+import pytest
 from metagraph_export._arguments import to_kwargs
 from metagraph_export.api.v1.export_pb2 import ExportArguments
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
+from metagraph_export_conformance.suite import load_suite
 
 native: Any = pytest.importorskip(
     "metagraph_export_native",
@@ -29,22 +29,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "conformance" / "cases"
 EXAMPLE = ROOT / "examples" / "mlp.snapshot.binpb"
 
-try:
-    from metagraph_export_conformance.suite import load_suite
-except ImportError:  # pragma: no cover - the conformance package ships with the repository
-    load_suite = None
-
 
 def _cases() -> list[Any]:
-    if load_suite is None:
-        return []
     return [case for case in load_suite(CASES) if case.input_kind() != "synthesized"]
 
 
 def _arguments_bytes(case: Any) -> bytes:
     if case.input_kind() == "raw":
         return bytes(case.message.input.raw_arguments)
-    return case.arguments().SerializeToString()
+    encoded: bytes = case.arguments().SerializeToString()
+    return encoded
 
 
 def _localized(data: bytes, directory: Path) -> tuple[bytes, ExportArguments | None]:
@@ -63,7 +57,8 @@ def _localized(data: bytes, directory: Path) -> tuple[bytes, ExportArguments | N
 def _without_unknown_fields(encoded: bytes) -> bytes:
     message = MetaGraphDef.FromString(encoded)
     message.DiscardUnknownFields()
-    return message.SerializeToString(deterministic=True)
+    canonical: bytes = message.SerializeToString(deterministic=True)
+    return canonical
 
 
 def _compare(data: bytes, directory: Path) -> str:
@@ -74,7 +69,7 @@ def _compare(data: bytes, directory: Path) -> str:
     except native.Unsupported as declined:
         # Only scopes that depend on Python's regular expressions are declined.
         assert arguments is not None and arguments.HasField("export_scope"), declined
-        return "declined: " + declined.reason
+        return f"declined: {declined.reason}"
     except native.ExportFailure as failure:
         native_error: Any = failure
         result = None
@@ -121,7 +116,6 @@ def _compare(data: bytes, directory: Path) -> str:
     return "identical"
 
 
-@pytest.mark.skipif(load_suite is None, reason="the conformance package is not importable")
 @pytest.mark.parametrize("case", _cases(), ids=lambda case: case.id)
 def test_conformance_case_arguments(case: Any, tmp_path: Path) -> None:
     for entry in case.message.input.sandbox:

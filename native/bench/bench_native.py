@@ -65,7 +65,10 @@ def main() -> None:
     assert encoded == result.meta_graph_def  # type: ignore[attr-defined]
     baseline = parse_time + encode_time
     print(f"nodes: {options.nodes:,}, input {len(data):,} bytes, output {len(encoded):,} bytes")
-    print(f"protobuf parse {parse_time:.3f} s + deterministic serialize {encode_time:.3f} s = {baseline:.3f} s")
+    print(
+        f"protobuf parse {parse_time:.3f} s + deterministic serialize {encode_time:.3f} s"
+        f" = {baseline:.3f} s"
+    )
     print(f"native export {native_time:.3f} s: {native_time / baseline:.2f} x the baseline")
 
 

@@ -1,6 +1,6 @@
 """Writes the conformance cases' serialized arguments into fuzz/corpus/export/.
 
-    .venv/bin/python native/fuzz/seed_corpus.py
+.venv/bin/python native/fuzz/seed_corpus.py
 """
 
 from __future__ import annotations
