@@ -9,6 +9,7 @@ use metagraph_export_core::gen::metagraph_export::api::v1::ExportArguments;
 use prost::Message;
 
 fn main() {
+    sizes();
     let path = std::env::args().nth(1).expect("an ExportArguments file");
     let data = std::fs::read(path).expect("readable");
     let start = Instant::now();
@@ -24,4 +25,18 @@ fn main() {
     let start = Instant::now();
     drop(exported);
     println!("drop {:?}", start.elapsed());
+}
+
+#[allow(dead_code)]
+fn sizes() {
+    use metagraph_export_core::gen::tensorflow::*;
+    println!(
+        "AttrValue {} NodeDef {} TensorShapeProto {} NameAttrList {} OutputShapes {}",
+        std::mem::size_of::<AttrValue>(),
+        std::mem::size_of::<NodeDef>(),
+        std::mem::size_of::<TensorShapeProto>(),
+        std::mem::size_of::<NameAttrList>(),
+        std::mem::size_of::<metagraph_export_core::gen::metagraph_export::snapshot::v1::OutputShapes>(
+        )
+    );
 }

@@ -505,7 +505,8 @@ fn emit_map(
     let tag_len = tag(d.number(), 2).len();
     // upb's deterministic order: string keys by bytes, a prefix after the
     // longer key; integer keys descending (spec EXP-ENC-5).
-    let hashed = d.type_name().starts_with(".metagraph_export.snapshot.");
+    let hashed = d.type_name().starts_with(".metagraph_export.snapshot.")
+        || d.type_name() == ".tensorflow.NodeDef.AttrEntry";
     let iter = if kt == Type::String && hashed {
         format!("sorted_string_map(&{access})")
     } else if kt == Type::String {

@@ -120,16 +120,11 @@ fn generate() -> Result<BTreeMap<String, Vec<u8>>, String> {
     let mut config = prost_build::Config::new();
     config
         .out_dir(&scratch)
-        // Maps in the output are printed in key order; the snapshot's maps
-        // keyed by node name are only looked up, so they hash.
-        .btree_map([
-            ".google",
-            ".tensorflow",
-            ".metagraph_export.api",
-            ".metagraph_export.conformance",
-            ".metagraph_export.registry",
-            ".metagraph_export.service",
-        ])
+        // Maps are BTreeMaps (printed in key order without sorting), except
+        // the large, per-node ones: the snapshot's maps keyed by node name,
+        // only looked up, and `NodeDef.attr`, where a BTreeMap's node costs
+        // most of a node's memory; those hash and are sorted when written.
+        .btree_map(ordered_maps(&descriptors))
         // An AttrValue is in every attribute of every node: its large
         // variants live on the heap, so that the common ones stay small.
         .boxed(".tensorflow.AttrValue.value.tensor")
@@ -158,6 +153,42 @@ fn generate() -> Result<BTreeMap<String, Vec<u8>>, String> {
         prost::Message::encode_to_vec(&descriptors),
     );
     Ok(generated)
+}
+
+/// The map fields that are BTreeMaps.
+fn ordered_maps(set: &prost_types::FileDescriptorSet) -> Vec<String> {
+    fn walk(prefix: &str, message: &prost_types::DescriptorProto, out: &mut Vec<String>) {
+        let name = format!("{prefix}.{}", message.name());
+        let entries: Vec<String> = message
+            .nested_type
+            .iter()
+            .filter(|nested| nested.options.as_ref().is_some_and(|o| o.map_entry()))
+            .map(|nested| format!("{name}.{}", nested.name()))
+            .collect();
+        for field in &message.field {
+            if entries.iter().any(|entry| entry == field.type_name()) {
+                out.push(format!("{name}.{}", field.name()));
+            }
+        }
+        for nested in &message.nested_type {
+            walk(&name, nested, out);
+        }
+    }
+    let mut out = Vec::new();
+    for file in &set.file {
+        let prefix = if file.package().is_empty() {
+            String::new()
+        } else {
+            format!(".{}", file.package())
+        };
+        for message in &file.message_type {
+            walk(&prefix, message, &mut out);
+        }
+    }
+    out.retain(|path| {
+        path != ".tensorflow.NodeDef.attr" && !path.starts_with(".metagraph_export.snapshot.")
+    });
+    out
 }
 
 fn write(target: &Path, files: &BTreeMap<String, Vec<u8>>) -> ExitCode {

@@ -3912,7 +3912,7 @@ impl Canon for crate::gen::tensorflow::NodeDef {
         let v = &self.op; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
         for v in &self.input { n += 1 + ldlen(v.len() as u64); }
         let v = &self.device; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
-        for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
+        for (k, v) in sorted_string_map(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.canon_len(s)); n += 1 + ldlen(e); }
         if let Some(v) = &self.experimental_debug_info { n += 1 + ldlen(v.canon_len(s)); }
         if let Some(v) = &self.experimental_type { n += 1 + ldlen(v.canon_len(s)); }
         s[slot] = n.min(u32::MAX as u64) as u32;
@@ -3924,7 +3924,7 @@ impl Canon for crate::gen::tensorflow::NodeDef {
         let v = &self.op; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.input { b.extend_from_slice(&[26]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.device; if !v.is_empty() { b.extend_from_slice(&[34]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
-        for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[42]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for (k, v) in sorted_string_map(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[42]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.experimental_debug_info { b.extend_from_slice(&[50]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.experimental_type { b.extend_from_slice(&[58]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -3933,7 +3933,7 @@ impl Canon for crate::gen::tensorflow::NodeDef {
         let v = &self.op; if !v.is_empty() { p.string("op", v); }
         for v in &self.input { p.string("input", v); }
         let v = &self.device; if !v.is_empty() { p.string("device", v); }
-        for (k, v) in self.attr.iter() { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
+        for (k, v) in ascending_string_map(&self.attr) { p.open("attr"); if !k.is_empty() { p.string("key", k); } p.open("value"); v.text(p)?; p.close(); p.close(); }
         if let Some(v) = &self.experimental_debug_info { p.open("experimental_debug_info"); v.text(p)?; p.close(); }
         if let Some(v) = &self.experimental_type { p.open("experimental_type"); v.text(p)?; p.close(); }
         Ok(())

@@ -595,11 +595,8 @@ pub struct NodeDef {
     pub input: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
     #[prost(string, tag = "4")]
     pub device: ::prost::alloc::string::String,
-    #[prost(btree_map = "string, message", tag = "5")]
-    pub attr: ::prost::alloc::collections::BTreeMap<
-        ::prost::alloc::string::String,
-        AttrValue,
-    >,
+    #[prost(map = "string, message", tag = "5")]
+    pub attr: ::std::collections::HashMap<::prost::alloc::string::String, AttrValue>,
     #[prost(message, optional, tag = "6")]
     pub experimental_debug_info: ::core::option::Option<node_def::ExperimentalDebugInfo>,
     #[prost(message, optional, tag = "7")]
