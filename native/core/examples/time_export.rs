@@ -1,0 +1,42 @@
+//! Times the phases of one export of a serialized ExportArguments file:
+//! `cargo run --release --example time_export -- FILE`.
+use std::time::Instant;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use metagraph_export_core::gen::metagraph_export::api::v1::ExportArguments;
+use prost::Message;
+
+fn main() {
+    sizes();
+    let path = std::env::args().nth(1).expect("an ExportArguments file");
+    let data = std::fs::read(path).expect("readable");
+    let start = Instant::now();
+    let arguments = ExportArguments::decode(data.as_slice()).expect("decodes");
+    let decoded = start.elapsed();
+    let start = Instant::now();
+    let exported = metagraph_export_core::export(arguments, Vec::new()).expect("exports");
+    let total = start.elapsed();
+    let start = Instant::now();
+    let again = metagraph_export_core::canon::encode(&exported.meta_graph_def);
+    let encoded = start.elapsed();
+    println!("decode {decoded:?}, export (with encoding) {total:?}, encoding alone {encoded:?}, {} bytes", again.len());
+    let start = Instant::now();
+    drop(exported);
+    println!("drop {:?}", start.elapsed());
+}
+
+#[allow(dead_code)]
+fn sizes() {
+    use metagraph_export_core::gen::tensorflow::*;
+    println!(
+        "AttrValue {} NodeDef {} TensorShapeProto {} NameAttrList {} OutputShapes {}",
+        std::mem::size_of::<AttrValue>(),
+        std::mem::size_of::<NodeDef>(),
+        std::mem::size_of::<TensorShapeProto>(),
+        std::mem::size_of::<NameAttrList>(),
+        std::mem::size_of::<metagraph_export_core::gen::metagraph_export::snapshot::v1::OutputShapes>(
+        )
+    );
+}

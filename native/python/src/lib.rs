@@ -1,0 +1,182 @@
+//! `metagraph_export_native`: the native exporter behind one function, the
+//! seam the Python package calls.
+//!
+//! `export(arguments, registry=None)` takes a serialized
+//! `metagraph_export.api.v1.ExportArguments` (and optionally a serialized
+//! `tensorflow.OpList` of custom ops) and returns a `NativeResult`. It never
+//! writes a file: with `filename` set it builds what would be written (the
+//! file bytes, the debug info) and the caller writes it.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+// Decoding a graph allocates a string or map per field; mimalloc makes that
+// markedly cheaper than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use metagraph_export_core::canon::encode;
+use metagraph_export_core::export::text_bytes;
+use metagraph_export_core::{export_bytes, ExportError, Exported, Failure};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+create_exception!(
+    metagraph_export_native,
+    ExportFailure,
+    PyException,
+    "An export failed: `category` (INVALID_ARGUMENT, MALFORMED_INPUT, GRAPH_TOO_LARGE, \
+     WRITE_FAILED or INTERNAL), `argument` (what the error is about), `message`, and `size` \
+     for GRAPH_TOO_LARGE."
+);
+create_exception!(
+    metagraph_export_native,
+    Unsupported,
+    PyException,
+    "The native exporter declines these arguments (a non-portable export_scope, spec \
+     EXP-SCOPE-7); `reason` says why. The Python exporter handles them."
+);
+
+/// What one export produced.
+#[pyclass(frozen, module = "metagraph_export_native")]
+struct NativeResult {
+    /// The MetaGraphDef, canonical binary encoding.
+    #[pyo3(get)]
+    meta_graph_def: Py<PyBytes>,
+    /// The meta graph file's bytes (binary or text per as_text); None only
+    /// without a filename when the text format cannot be made.
+    #[pyo3(get)]
+    file_bytes: Option<Py<PyBytes>>,
+    /// The GraphDebugInfo (canonical binary), when a debug file is due.
+    #[pyo3(get)]
+    debug_info: Option<Py<PyBytes>>,
+    /// The debug file's bytes, when a debug file is due.
+    #[pyo3(get)]
+    debug_info_file_bytes: Option<Py<PyBytes>>,
+    /// (code, severity, subject, message) in the order emitted.
+    #[pyo3(get)]
+    diagnostics: Vec<(String, String, String, String)>,
+}
+
+struct Outcome {
+    exported: Exported,
+    file_bytes: Option<Vec<u8>>,
+    debug_info: Option<Vec<u8>>,
+    debug_file_bytes: Option<Vec<u8>>,
+    same_as_meta: bool,
+}
+
+fn run(arguments: &[u8], registry: Option<&[u8]>) -> Result<Outcome, Failure> {
+    let mut exported = export_bytes(arguments, registry)?;
+    let mut files = std::mem::take(&mut exported.files).into_iter();
+    let (file_bytes, same_as_meta) = match files.next() {
+        Some(file) => {
+            let same = file.content.is_none();
+            (file.content, same)
+        }
+        None => {
+            // No file is due; the file's bytes are those it would have.
+            if exported.as_text {
+                (text_bytes(&exported.meta_graph_def).ok(), false)
+            } else {
+                (None, true)
+            }
+        }
+    };
+    let debug_file_bytes = files.next().and_then(|file| file.content);
+    let debug_info = exported.debug_info.as_ref().map(encode);
+    Ok(Outcome {
+        exported,
+        file_bytes,
+        debug_info,
+        debug_file_bytes,
+        same_as_meta,
+    })
+}
+
+fn failure(py: Python<'_>, error: ExportError) -> PyErr {
+    let err = ExportFailure::new_err(error.to_string());
+    let value = err.value(py);
+    let set = || -> PyResult<()> {
+        value.setattr("category", error.category.name())?;
+        value.setattr("argument", &error.subject)?;
+        value.setattr("message", &error.message)?;
+        value.setattr("size", error.size)?;
+        Ok(())
+    };
+    match set() {
+        Ok(()) => err,
+        Err(other) => other,
+    }
+}
+
+/// Exports serialized `ExportArguments`; see the module documentation.
+#[pyfunction]
+#[pyo3(signature = (arguments, registry = None))]
+fn export(
+    py: Python<'_>,
+    arguments: &Bound<'_, PyBytes>,
+    registry: Option<&Bound<'_, PyBytes>>,
+) -> PyResult<NativeResult> {
+    let arguments = arguments.as_bytes();
+    let registry = registry.map(|r| r.as_bytes());
+    let outcome = py.allow_threads(|| {
+        catch_unwind(AssertUnwindSafe(|| run(arguments, registry))).unwrap_or_else(|panic| {
+            let text = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic".to_string());
+            Err(Failure::Error(ExportError::internal(format!(
+                "internal error: {text}"
+            ))))
+        })
+    });
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(Failure::Error(error)) => return Err(failure(py, error)),
+        Err(Failure::Unsupported(reason)) => {
+            let err = Unsupported::new_err(reason.clone());
+            err.value(py).setattr("reason", reason)?;
+            return Err(err);
+        }
+    };
+    let meta_graph_def = PyBytes::new(py, &outcome.exported.meta_graph_def_bytes).unbind();
+    let file_bytes = if outcome.same_as_meta {
+        Some(meta_graph_def.clone_ref(py))
+    } else {
+        outcome.file_bytes.map(|b| PyBytes::new(py, &b).unbind())
+    };
+    Ok(NativeResult {
+        meta_graph_def,
+        file_bytes,
+        debug_info: outcome.debug_info.map(|b| PyBytes::new(py, &b).unbind()),
+        debug_info_file_bytes: outcome
+            .debug_file_bytes
+            .map(|b| PyBytes::new(py, &b).unbind()),
+        diagnostics: outcome
+            .exported
+            .diagnostics
+            .into_iter()
+            .map(|d| {
+                (
+                    d.code.to_string(),
+                    d.severity().to_string(),
+                    d.subject,
+                    d.message,
+                )
+            })
+            .collect(),
+    })
+}
+
+#[pymodule]
+fn metagraph_export_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(export, m)?)?;
+    m.add_class::<NativeResult>()?;
+    m.add("ExportFailure", m.py().get_type::<ExportFailure>())?;
+    m.add("Unsupported", m.py().get_type::<Unsupported>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

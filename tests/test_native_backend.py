@@ -1,0 +1,174 @@
+"""The native extension (``metagraph_export_native``) against the Python reference.
+
+Every conformance case's arguments, and the bundled example, are exported by
+both; the outputs must be byte for byte the same: the MetaGraphDef's
+canonical encoding, the meta graph and debug files' bytes, the debug info,
+the diagnostics, or the error category. Skipped when the extension is not
+installed (``pip install ./native/python``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import metagraph_export
+import pytest
+from metagraph_export._arguments import to_kwargs
+from metagraph_export.api.v1.export_pb2 import ExportArguments
+from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
+from metagraph_export_conformance.suite import load_suite
+
+native: Any = pytest.importorskip(
+    "metagraph_export_native",
+    reason="the native extension is not installed (pip install ./native/python)",
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "conformance" / "cases"
+EXAMPLE = ROOT / "examples" / "mlp.snapshot.binpb"
+
+
+def _cases() -> list[Any]:
+    return [case for case in load_suite(CASES) if case.input_kind() != "synthesized"]
+
+
+def _arguments_bytes(case: Any) -> bytes:
+    if case.input_kind() == "raw":
+        return bytes(case.message.input.raw_arguments)
+    encoded: bytes = case.arguments().SerializeToString()
+    return encoded
+
+
+def _localized(data: bytes, directory: Path) -> tuple[bytes, ExportArguments | None]:
+    """The arguments with a relative filename moved below ``directory``; None
+    where they do not parse (the native side must then fail as malformed)."""
+    arguments = ExportArguments()
+    try:
+        arguments.ParseFromString(data)
+    except Exception:
+        return data, None
+    if arguments.HasField("filename") and arguments.filename and "\x00" not in arguments.filename:
+        arguments.filename = str(directory / arguments.filename.lstrip("/"))
+    return arguments.SerializeToString(), arguments
+
+
+def _without_unknown_fields(encoded: bytes) -> bytes:
+    message = MetaGraphDef.FromString(encoded)
+    message.DiscardUnknownFields()
+    canonical: bytes = message.SerializeToString(deterministic=True)
+    return canonical
+
+
+def _compare(data: bytes, directory: Path) -> str:
+    """Runs both exporters; returns what was compared, or fails."""
+    data, arguments = _localized(data, directory)
+    try:
+        result = native.export(data)
+    except native.Unsupported as declined:
+        # Only scopes that depend on Python's regular expressions are declined.
+        assert arguments is not None and arguments.HasField("export_scope"), declined
+        return f"declined: {declined.reason}"
+    except native.ExportFailure as failure:
+        native_error: Any = failure
+        result = None
+    else:
+        native_error = None
+
+    if arguments is None:
+        assert native_error is not None and native_error.category == "MALFORMED_INPUT"
+        return "malformed"
+    try:
+        reference = metagraph_export.export(**to_kwargs(arguments))
+    except metagraph_export.ExportError as error:
+        if error.category == "WRITE_FAILED":
+            # The extension writes nothing; the caller's writer fails there.
+            return "write failure (not the extension's)"
+        assert native_error is not None, f"the reference failed with {error!r}, native did not"
+        assert native_error.category == error.category, (native_error, error)
+        return f"error {error.category}"
+    assert native_error is None, f"native failed with {native_error!r}, the reference did not"
+    assert result is not None
+
+    expected = reference.meta_graph_def.SerializeToString(deterministic=True)
+    if result.meta_graph_def != expected:
+        # The reference keeps unknown fields of the input; the native
+        # exporter drops them (implementation-defined, spec item 8).
+        assert _without_unknown_fields(expected) == result.meta_graph_def
+    assert [
+        (d.code, d.severity, d.subject, d.message) for d in reference.diagnostics
+    ] == result.diagnostics
+    # The debug file may be the meta graph file itself (it is renamed last).
+    if reference.files and reference.files[0] not in reference.files[1:]:
+        written = Path(reference.files[0]).read_bytes()
+        if result.file_bytes != written:
+            assert not arguments.as_text
+            assert _without_unknown_fields(written) == result.file_bytes
+    if not reference.files:
+        assert result.debug_info is None
+    if len(reference.files) > 1:
+        assert Path(reference.files[1]).read_bytes() == result.debug_info_file_bytes
+        assert reference.debug_info is not None
+        assert reference.debug_info.SerializeToString(deterministic=True) == result.debug_info
+    else:
+        assert result.debug_info_file_bytes is None
+    return "identical"
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda case: case.id)
+def test_conformance_case_arguments(case: Any, tmp_path: Path) -> None:
+    for entry in case.message.input.sandbox:
+        # Files and directories a case expects in its sandbox.
+        target = tmp_path / entry.path
+        if entry.WhichOneof("kind") == "directory":
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(entry.file_content)
+    _compare(_arguments_bytes(case), tmp_path)
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+@pytest.mark.parametrize("scope", [None, "dense", "dense/"])
+def test_bundled_example(tmp_path: Path, as_text: bool, scope: str | None) -> None:
+    arguments = ExportArguments(
+        filename="mlp.meta",
+        as_text=as_text,
+        save_debug_info=True,
+        clear_devices=True,
+        strip_default_attrs=True,
+    )
+    arguments.graph.ParseFromString(EXAMPLE.read_bytes())
+    if scope is not None:
+        arguments.export_scope = scope
+    assert _compare(arguments.SerializeToString(), tmp_path) == "identical"
+
+
+def test_errors_are_typed() -> None:
+    with pytest.raises(native.ExportFailure) as failure:
+        native.export(b"\xff")
+    assert failure.value.category == "MALFORMED_INPUT"
+    assert failure.value.argument == "arguments"
+    with pytest.raises(native.ExportFailure) as failure:
+        native.export(ExportArguments().SerializeToString())
+    assert failure.value.category == "INVALID_ARGUMENT"
+    assert failure.value.argument == "graph"
+    arguments = ExportArguments(export_scope="a(")
+    arguments.graph.SetInParent()
+    with pytest.raises(native.Unsupported):
+        native.export(arguments.SerializeToString())
+
+
+def test_custom_ops_as_registry_argument() -> None:
+    from metagraph_export.tf.op_def_pb2 import OpList
+
+    arguments = ExportArguments()
+    node = arguments.graph.graph_def.node.add(name="c", op="MyCustomOp")
+    del node
+    custom = OpList()
+    custom.op.add(name="MyCustomOp")
+    result = native.export(arguments.SerializeToString(), custom.SerializeToString())
+    exported = MetaGraphDef.FromString(result.meta_graph_def)
+    assert [op.name for op in exported.meta_info_def.stripped_op_list.op] == ["MyCustomOp"]
+    assert os.fspath(EXAMPLE)  # the example ships with the repository
