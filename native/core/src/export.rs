@@ -205,6 +205,19 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
             clear_devices,
         )?;
         exported_graph = graph;
+        if let Some(text) = scope.text().filter(|text| !text.is_empty()) {
+            if exported_graph.node.is_empty() {
+                // EXP-DIAG-6: TensorFlow exports the empty graph silently.
+                diagnostics.push(Diagnostic {
+                    code: "SCOPE_MATCHES_NOTHING",
+                    subject: text.to_string(),
+                    message: format!(
+                        "export scope {} matches no node: the exported graph is empty",
+                        py_repr(text)
+                    ),
+                });
+            }
+        }
         if let Some(name) = &unbound_inputs_col_name {
             // TensorFlow clears and refills this collection of the graph
             // itself; here the change stays local to this export.
@@ -283,6 +296,7 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
     // its first occurrence added (EXP-COLL-2): repeats are counted here and
     // materialized only once the size is known to be within the limit, so a
     // small input cannot make the exporter allocate without bound.
+    let listed = collection_list.is_some();
     let keys = collection_list.unwrap_or_else(|| order.clone());
     let mut outcomes: HashMap<&str, Option<String>> = HashMap::new();
     let mut repeats: HashMap<&str, u64> = HashMap::new();
@@ -291,8 +305,21 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
         let items: &[CollectionItem] = if clear_extraneous_savers && key == SAVERS_KEY {
             retained = [retained_saver(saver_def.as_ref())?];
             &retained
+        } else if let Some(items) = collections.get(key) {
+            items.as_slice()
         } else {
-            collections.get(key).map_or(&[], Vec::as_slice)
+            if listed {
+                // EXP-DIAG-7: TensorFlow skips such a key silently.
+                diagnostics.push(Diagnostic {
+                    code: "COLLECTION_NOT_FOUND",
+                    subject: key.clone(),
+                    message: format!(
+                        "collection_list names {}, and the graph has no such collection",
+                        py_repr(key)
+                    ),
+                });
+            }
+            &[]
         };
         let reason = match outcomes.get(key.as_str()) {
             Some(reason) => {

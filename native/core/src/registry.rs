@@ -10,7 +10,7 @@ use crate::error::{py_repr, ExportError};
 use crate::gen::metagraph_export::registry::v1::OpRegistry as OpRegistryProto;
 use crate::gen::tensorflow::OpDef;
 
-/// `python/metagraph_export/data/op_registry.binpb`, the one file both
+/// `spec/registry/op_registry.binpb` (spec REG-6), the one file both
 /// implementations read, copied into `data/` by `cargo run -p xtask -- codegen`
 /// (whose `--check` fails when the copy is stale).
 static BUNDLED: &[u8] = include_bytes!("../data/op_registry.binpb");

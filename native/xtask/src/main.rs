@@ -53,8 +53,8 @@ fn run(check: bool) -> ExitCode {
         Ok(files) => {
             let target = native_dir().join("core/src/gen");
             // The op registry both implementations read, copied from the
-            // Python package so that the crate builds on its own (an sdist).
-            let registry = native_dir().join("../python/metagraph_export/data/op_registry.binpb");
+            // specification (spec/registry/, REG-6) so that the crate builds on its own.
+            let registry = native_dir().join("../spec/registry/op_registry.binpb");
             let registry = match fs::read(&registry) {
                 Ok(bytes) => BTreeMap::from([("op_registry.binpb".to_string(), bytes)]),
                 Err(error) => {
