@@ -27,7 +27,7 @@ fn main() {
     println!("drop {:?}", start.elapsed());
 }
 
-#[allow(dead_code)]
+/// The in-memory sizes of the messages every node is made of.
 fn sizes() {
     use metagraph_export_core::gen::tensorflow::*;
     println!(
