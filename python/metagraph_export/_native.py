@@ -9,8 +9,9 @@ Which backend runs: the ``backend`` argument, else the environment variable
 ``METAGRAPH_EXPORT_BACKEND``: ``python``, ``native`` (an error where it is not
 installed), or ``auto`` (the default: native where installed). The native
 backend declines what it does not implement (a scope that is not portable,
-spec EXP-SCOPE-7; a replaced op registry, which has no serialized form here):
-the Python stages then run instead.
+spec EXP-SCOPE-7; a replaced op registry, which has no serialized form here)
+and arguments too large to serialize (2 GiB or more): the Python stages then
+run instead.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import importlib
 import os
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from google.protobuf.message import EncodeError
 
 from .errors import (
     DecodeError,
@@ -105,7 +108,13 @@ def export(arguments: Arguments) -> Native | None:
     message = arguments.to_proto()
     message.ClearField("op_defs")
     try:
-        return Native(native.export(message.SerializeToString(), registry))
+        arguments_bytes = message.SerializeToString()
+    except EncodeError:
+        # Arguments of 2 GiB or more have no serialized form to hand over;
+        # the Python stages take the message as it is (spec EXP-LIMIT-1).
+        return None
+    try:
+        return Native(native.export(arguments_bytes, registry))
     except native.Unsupported:
         return None
     except native.ExportFailure as failure:
