@@ -456,3 +456,24 @@ def test_control_flow_contexts_under_a_scope() -> None:
             values_def=ValuesDef(),
         )
     ]
+
+
+@pytest.mark.parametrize("text", ["+5", " 5", "1_000", "", "-", "٣"])
+def test_big_integer_is_plain_decimal_or_drops_a_float_list(text: str) -> None:
+    """SNAP-12, EXP-COLL-17: only an optional "-" then ASCII digits is an integer; anything
+    else (which Python's int() would take) is no number, and the float list is dropped."""
+    snapshot = graph_of()
+    add_collection(snapshot, "f", CollectionItem(float_value=1.5), CollectionItem(big_integer=text))
+    result = export(graph=snapshot)
+    assert "f" not in result.meta_graph_def.collection_def
+    assert [(d.code, d.subject) for d in result.diagnostics] == [("COLLECTION_DROPPED", "f")]
+
+
+def test_big_integer_in_decimal_is_converted_in_a_float_list() -> None:
+    """SNAP-12, EXP-COLL-17."""
+    snapshot = graph_of()
+    add_collection(
+        snapshot, "f", CollectionItem(float_value=1.5), CollectionItem(big_integer="-" + "9" * 20)
+    )
+    values = export(graph=snapshot).meta_graph_def.collection_def["f"].float_list.value
+    assert values[1] == pytest.approx(-1e20, rel=1e-6)

@@ -193,10 +193,16 @@ def _as_float32(item: CollectionItem) -> float:
     elif kind == "bool_value":
         value = 1.0 if item.bool_value else 0.0
     elif kind == "big_integer":
+        text = item.big_integer
+        # SNAP-12: an optional "-", then ASCII digits; Python's int() would
+        # also take "+5", " 5 " and "1_000", which no producer writes.
+        digits = text[1:] if text.startswith("-") else text
+        if not (digits and digits.isascii() and digits.isdigit()):
+            raise _Unexportable(f"big_integer {text!r} is not a decimal integer")
         try:
-            value = float(int(item.big_integer))
-        except (OverflowError, ValueError):
-            raise _Unexportable(f"integer {item.big_integer} is too large for a float") from None
+            value = float(int(text))
+        except OverflowError:
+            raise _Unexportable(f"integer {text} is too large for a float") from None
     else:
         raise _Unexportable(f"an item of kind {_describe(item)} is not a number")
     return narrow_to_float32(value)
