@@ -288,12 +288,17 @@ fn as_float32(item: &CollectionItem) -> Result<f32, String> {
         Some(Kind::BoolValue(b)) => f64::from(u8::from(*b)),
         Some(Kind::BigInteger(text)) => {
             let digits = text.strip_prefix('-').unwrap_or(text);
-            let parsed = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                text.parse::<f64>().ok().filter(|v| v.is_finite())
-            } else {
-                None
-            };
-            parsed.ok_or_else(|| format!("integer {text} is too large for a float"))?
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                // SNAP-12: an optional "-", then ASCII digits.
+                return Err(format!(
+                    "big_integer {} is not a decimal integer",
+                    py_repr(text)
+                ));
+            }
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("integer {text} is too large for a float"))?
         }
         _ => {
             return Err(format!(
