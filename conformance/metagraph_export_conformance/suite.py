@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from google.protobuf import text_format
 from metagraph_export.api.v1.export_pb2 import ExportArguments
+from metagraph_export.api.v1.import_pb2 import ImportArguments
 from metagraph_export.codec import DESCRIPTOR_POOL as POOL
 from metagraph_export.conformance.v1.case_pb2 import (
     RECOMMENDED,
@@ -105,9 +106,23 @@ class Case:
         merged.MergeFrom(self.message.input.arguments)
         return merged
 
+    def import_arguments(self) -> ImportArguments:
+        """An import case's arguments; a new message each time."""
+        arguments = ImportArguments()
+        arguments.CopyFrom(self.message.input.import_arguments)
+        return arguments
+
+    @property
+    def is_import(self) -> bool:
+        return self.input_kind() in ("import", "raw_import")
+
     def input_kind(self) -> str:
-        """ "arguments", "raw" or "synthesized"."""
+        """ "arguments", "raw" or "synthesized"; "import" or "raw_import"."""
         given = self.message.input
+        if given.HasField("import_arguments"):
+            return "import"
+        if given.HasField("raw_import_arguments"):
+            return "raw_import"
         if given.HasField("raw_arguments"):
             return "raw"
         if given.HasField("synthesized"):

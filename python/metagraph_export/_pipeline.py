@@ -36,10 +36,12 @@ from ._codec import encode as encode_message
 from ._exporter import Built, Diagnostic, Request
 from ._exporter import build as _build
 from ._files import Content, Root, debug_file_name, write_files
+from ._importer import ImportDiagnostic, ImportResult
 from ._registry import OpRegistry, custom_op_defs, default_registry
 from ._sizes import byte_size, summed_size
 from .api.v1.export_pb2 import CollectionList, ExportArguments
 from .api.v1.export_pb2 import Diagnostic as DiagnosticProto
+from .api.v1.import_pb2 import ImportArguments as ImportArgumentsProto
 from .errors import (
     MAX_MESSAGE_BYTES,
     ArgumentTypeError,
@@ -67,6 +69,8 @@ __all__ = [
     "diagnostic_to_proto",
     "encode",
     "export_arguments",
+    "import_diagnostic_to_proto",
+    "import_from_proto",
     "request",
     "run",
     "taking",
@@ -535,6 +539,62 @@ def run(arguments: Arguments) -> ExportResult:
 
 
 def diagnostic_to_proto(diagnostic: Diagnostic) -> DiagnosticProto:
+    return DiagnosticProto(
+        code=diagnostic.code,
+        severity=diagnostic.severity,
+        subject=diagnostic.subject,
+        message=diagnostic.message,
+    )
+
+
+# Import (spec/import.md): ImportArguments, as the gRPC service and the
+# conformance runner receive them, to the public import_meta_graph.
+
+
+def import_from_proto(
+    arguments: ImportArgumentsProto, resolve: Callable[[str], str] | None = None
+) -> ImportResult:
+    """Runs ``import_meta_graph`` with the arguments an ``ImportArguments`` holds.
+
+    ``resolve`` turns a ``filename`` source into the path to read (a sandbox or
+    an output root decides where files may come from); without it the name is
+    used as given. A message field left unset is None, as in ``ExportArguments``.
+    """
+    from ._import_api import import_meta_graph
+
+    source: object
+    if arguments.WhichOneof("source") == "filename":
+        source = arguments.filename if resolve is None else resolve(arguments.filename)
+    else:
+        # An unset source is an empty MetaGraphDef, as proto3 reads it.
+        source = arguments.meta_graph_def
+    input_map: dict[str, str] | None = None
+    if len(arguments.input_map) > 0:
+        # In order: a later mapping of the same key wins.
+        input_map = {mapping.key: mapping.value for mapping in arguments.input_map}
+    return import_meta_graph(
+        source,
+        arguments.clear_devices,
+        arguments.import_scope if arguments.HasField("import_scope") else None,
+        graph=arguments.graph if arguments.HasField("graph") else None,
+        input_map=input_map,
+        unbound_inputs_col_name=(
+            (arguments.unbound_inputs_col_name or None)
+            if arguments.HasField("unbound_inputs_col_name")
+            else DEFAULT_UNBOUND_INPUTS_COL_NAME
+        ),
+        restore_collections_predicate=(
+            list(arguments.restore_collections.keys)
+            if arguments.HasField("restore_collections")
+            else None
+        ),
+        return_elements=(
+            list(arguments.return_elements.names) if arguments.HasField("return_elements") else None
+        ),
+    )
+
+
+def import_diagnostic_to_proto(diagnostic: ImportDiagnostic) -> DiagnosticProto:
     return DiagnosticProto(
         code=diagnostic.code,
         severity=diagnostic.severity,
