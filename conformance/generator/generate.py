@@ -120,6 +120,9 @@ def import_case_message(
         level=REQUIRED if definition.level == "Required" else RECOMMENDED,
         description=definition.description,
     )
+    if definition.source != "message":
+        # The file is read from the runner's sandbox.
+        message.tags.append("filesystem")
     given = message.input
     if observation.raw_arguments is not None:
         given.raw_import_arguments = observation.raw_arguments
