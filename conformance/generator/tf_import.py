@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -421,6 +420,3 @@ def _meta_of(arguments: ImportArguments, sandbox: dict[str, bytes]) -> MetaGraph
     except Exception:
         meta = text_format.Parse(data.decode(), MetaGraphDef(), descriptor_pool=POOL)
     return meta
-
-
-Edit = Callable[[MetaGraphDef], None]

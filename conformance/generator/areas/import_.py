@@ -377,10 +377,6 @@ def _set_attr(name: str, value: AttrValue) -> Edit:
     return change
 
 
-def _edit(**fields: Edit) -> dict[str, Edit]:
-    return fields
-
-
 def _append_input(index: int, source: str, op: str | None = None) -> Edit:
     def change(meta: Any) -> None:
         meta.graph_def.node[index].input.append(source)
