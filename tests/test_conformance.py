@@ -354,6 +354,19 @@ def test_exec_backend_runs_import_cases_for_a_program_that_imports(
     assert " 0 failed, 0 skipped" in summary, summary
 
 
+def test_native_backend_skips_the_import_cases_with_a_reason() -> None:
+    from metagraph_export_conformance.backends.python import PythonBackend
+    from metagraph_export_conformance.failures import FailureList
+    from metagraph_export_conformance.runner import SKIPPED, Options, run_cases
+
+    cases = [case for case in load_suite(CONFORMANCE_DIR / "cases") if case.is_import][:3]
+    assert cases
+    results = run_cases(cases, PythonBackend(native=True), FailureList({}), Options())
+    assert [(r.status, r.message) for r in results] == [
+        (SKIPPED, "import is not implemented natively")
+    ] * len(cases)
+
+
 def test_a_program_without_import_skips_the_import_cases(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
