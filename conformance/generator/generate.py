@@ -19,8 +19,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from metagraph_export.api.v1.export_pb2 import ExportArguments
+from metagraph_export.api.v1.import_pb2 import ImportArguments
 from metagraph_export.conformance.v1.case_pb2 import (
     RECOMMENDED,
     REQUIRED,
@@ -127,7 +129,12 @@ def import_case_message(
     if observation.raw_arguments is not None:
         given.raw_import_arguments = observation.raw_arguments
     else:
-        given.import_arguments.CopyFrom(observation.arguments)
+        arguments = ImportArguments()
+        arguments.CopyFrom(observation.arguments)
+        for name, part in shared_import_parts(definition, observation).items():
+            given.import_arguments_files.append(f"../{SHARED_DIR}/{name}")
+            arguments.ClearField(part)
+        given.import_arguments.CopyFrom(arguments)
     for path, content in sorted(observation.sandbox.items()):
         given.sandbox.add(path=path, file_content=content)
     if observation.outcome == "error":
@@ -144,6 +151,27 @@ def import_case_message(
     for code, subject in observation.diagnostics:
         expected.diagnostics.add(code=code, subject=subject)
     return message
+
+
+SharedPart = Literal["meta_graph_def", "graph"]
+
+
+def shared_import_parts(
+    definition: ImportDef, observation: tf_import.ImportObservation
+) -> dict[str, SharedPart]:
+    """The shared input files an import case takes its meta graph and its
+    target from (file name in cases/inputs/ -> field of ImportArguments): an
+    unedited export of a graph, a target graph."""
+    parts: dict[str, SharedPart] = {}
+    arguments = observation.arguments
+    if arguments.HasField("meta_graph_def") and definition.edit is None:
+        options = ".".join(
+            f"{key}-{value}".replace("/", "_") for key, value in sorted(definition.export.items())
+        )
+        parts[f"import.{definition.graph}.{options or 'plain'}.textproto"] = "meta_graph_def"
+    if arguments.HasField("graph") and definition.target is not None:
+        parts[f"import.{definition.target}.target.textproto"] = "graph"
+    return parts
 
 
 def generate_imports(
@@ -164,6 +192,13 @@ def generate_imports(
             deliberate[definition.id] = "; ".join(observation.differences)
         message = import_case_message(definition, observation)
         files[f"import/{definition.id}.textproto"] = (HEADER + to_text(message)).encode("utf-8")
+        for name, part in shared_import_parts(definition, observation).items():
+            only = ImportArguments()
+            getattr(only, part).CopyFrom(getattr(observation.arguments, part))
+            content = (HEADER + to_text(only)).encode("utf-8")
+            path = f"{SHARED_DIR}/{name}"
+            if files.setdefault(path, content) != content:
+                raise GeneratorError(f"{definition.id}: {path} differs from another case's")
         if log:
             outcome = observation.category if observation.outcome == "error" else "import"
             print(

@@ -129,7 +129,7 @@ def _lint_case(case: Case, suite: Path, requirements: set[str], referenced: set[
         given.HasField("raw_arguments"),
         given.HasField("synthesized"),
         given.HasField("arguments") or len(given.arguments_files) > 0,
-        given.HasField("import_arguments"),
+        given.HasField("import_arguments") or len(given.import_arguments_files) > 0,
         given.HasField("raw_import_arguments"),
     ]
     if sum(modes) != 1:
@@ -138,10 +138,16 @@ def _lint_case(case: Case, suite: Path, requirements: set[str], referenced: set[
             "import_arguments, raw_import_arguments"
         )
     is_import = modes[3] or modes[4]
-    source = given.import_arguments.WhichOneof("source")
-    if source == "filename" and Path(given.import_arguments.filename).is_absolute():
-        problem("the import's filename must be relative to the sandbox")
-    for name in given.arguments_files:
+    if modes[3]:
+        try:
+            import_arguments = case.import_arguments()
+        except SuiteError as error:
+            problems.append(str(error))
+        else:
+            source = import_arguments.WhichOneof("source")
+            if source == "filename" and Path(import_arguments.filename).is_absolute():
+                problem("the import's filename must be relative to the sandbox")
+    for name in [*given.arguments_files, *given.import_arguments_files]:
         try:
             path = case.resolve(name)
         except SuiteError as error:

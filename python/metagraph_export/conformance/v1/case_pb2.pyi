@@ -201,6 +201,7 @@ class Input(_message.Message):
     SYNTHESIZED_FIELD_NUMBER: _builtins.int
     SANDBOX_FIELD_NUMBER: _builtins.int
     IMPORT_ARGUMENTS_FIELD_NUMBER: _builtins.int
+    IMPORT_ARGUMENTS_FILES_FIELD_NUMBER: _builtins.int
     RAW_IMPORT_ARGUMENTS_FIELD_NUMBER: _builtins.int
     raw_arguments: _builtins.bytes
     """Bytes an implementation must parse as a serialized ExportArguments:
@@ -228,7 +229,14 @@ class Input(_message.Message):
     @_builtins.property
     def import_arguments(self) -> _import_pb2.ImportArguments:
         """The arguments of an import_meta_graph call; a `filename` source is
-        relative to the sandbox.
+        relative to the sandbox. Merged over `import_arguments_files`.
+        """
+
+    @_builtins.property
+    def import_arguments_files(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Files holding ImportArguments (text format for .textproto), merged in
+        order with protobuf merge semantics before `import_arguments`: lets many
+        import cases share one meta graph or one target graph.
         """
 
     def __init__(
@@ -240,11 +248,12 @@ class Input(_message.Message):
         synthesized: Global___SynthesizedArguments | None = ...,
         sandbox: _abc.Iterable[Global___SandboxEntry] | None = ...,
         import_arguments: _import_pb2.ImportArguments | None = ...,
+        import_arguments_files: _abc.Iterable[_builtins.str] | None = ...,
         raw_import_arguments: _builtins.bytes | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_raw_arguments", b"_raw_arguments", "_raw_import_arguments", b"_raw_import_arguments", "arguments", b"arguments", "import_arguments", b"import_arguments", "raw_arguments", b"raw_arguments", "raw_import_arguments", b"raw_import_arguments", "synthesized", b"synthesized"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_raw_arguments", b"_raw_arguments", "_raw_import_arguments", b"_raw_import_arguments", "arguments", b"arguments", "arguments_files", b"arguments_files", "import_arguments", b"import_arguments", "raw_arguments", b"raw_arguments", "raw_import_arguments", b"raw_import_arguments", "sandbox", b"sandbox", "synthesized", b"synthesized"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_raw_arguments", b"_raw_arguments", "_raw_import_arguments", b"_raw_import_arguments", "arguments", b"arguments", "arguments_files", b"arguments_files", "import_arguments", b"import_arguments", "import_arguments_files", b"import_arguments_files", "raw_arguments", b"raw_arguments", "raw_import_arguments", b"raw_import_arguments", "sandbox", b"sandbox", "synthesized", b"synthesized"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__raw_arguments: _TypeAlias = _typing.Literal["raw_arguments"]  # noqa: Y015
     _WhichOneofArgType__raw_arguments: _TypeAlias = _typing.Literal["_raw_arguments", b"_raw_arguments"]  # noqa: Y015
