@@ -276,6 +276,114 @@ def test_exec_backend_checks_the_protocol_version(
     assert "protocol version 2" in output
 
 
+_IMPORTING_TESTEE = """
+import struct, sys
+sys.path[:0] = {paths!r}
+from metagraph_export._pipeline import import_diagnostic_to_proto, import_from_proto
+from metagraph_export.api.v1.import_pb2 import ImportArguments
+from metagraph_export.conformance.v1.case_pb2 import ErrorCategory
+from metagraph_export.conformance.v1.protocol_pb2 import TesteeRequest, TesteeResponse
+from metagraph_export.errors import ExportError
+
+def read():
+    header = sys.stdin.buffer.read(4)
+    if len(header) < 4:
+        sys.exit(0)
+    return sys.stdin.buffer.read(struct.unpack("<I", header)[0])
+
+def write(message):
+    data = message.SerializeToString()
+    sys.stdout.buffer.write(struct.pack("<I", len(data)) + data)
+    sys.stdout.buffer.flush()
+
+def run(data):
+    result = TesteeResponse().result
+    try:
+        imported = import_from_proto(ImportArguments.FromString(data))
+    except ExportError as error:
+        result.failed.category = ErrorCategory.Value(error.category)
+        result.failed.message = str(error)
+        return result
+    except Exception as error:
+        result.failed.category = ErrorCategory.Value("MALFORMED_INPUT")
+        result.failed.message = str(error)
+        return result
+    result.imported.snapshot.CopyFrom(imported.snapshot)
+    if imported.saver_def is not None:
+        result.imported.saver_def.CopyFrom(imported.saver_def)
+    if imported.return_elements is not None:
+        result.imported.return_elements.SetInParent()
+        result.imported.return_elements.names.extend(imported.return_elements)
+    result.imported.diagnostics.extend(map(import_diagnostic_to_proto, imported.diagnostics))
+    return result
+
+while True:
+    request = TesteeRequest.FromString(read())
+    response = TesteeResponse()
+    if request.HasField("hello"):
+        response.hello.protocol_version = 1
+        response.hello.implementation = "importing testee"
+        response.hello.capabilities.append("import")
+    elif request.run.HasField("import_arguments"):
+        response.result.CopyFrom(run(request.run.import_arguments))
+    else:
+        response.result.runtime_error = "exports are not implemented"
+    write(response)
+"""
+
+
+def test_exec_backend_runs_import_cases_for_a_program_that_imports(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The protocol's import: a program naming the "import" capability gets the
+    import cases (files read from the sandbox included) and passes them."""
+    script = tmp_path / "importing_testee.py"
+    paths = [str(REPO_ROOT / "python"), str(CONFORMANCE_DIR)]
+    script.write_text(textwrap.dedent(_IMPORTING_TESTEE.format(paths=paths)))
+    status, output = _run(
+        capsys,
+        "run",
+        "--backend",
+        f"exec:{sys.executable} {script}",
+        "--case",
+        "Required.Import.*",
+    )
+    assert status == 0, output
+    summary = _summary(output)
+    assert int(summary.split(" passed")[0]) >= 150, summary
+    assert " 0 failed, 0 skipped" in summary, summary
+
+
+def test_native_backend_skips_the_import_cases_with_a_reason() -> None:
+    from metagraph_export_conformance.backends.python import PythonBackend
+    from metagraph_export_conformance.failures import FailureList
+    from metagraph_export_conformance.runner import SKIPPED, Options, run_cases
+
+    cases = [case for case in load_suite(CONFORMANCE_DIR / "cases") if case.is_import][:3]
+    assert cases
+    results = run_cases(cases, PythonBackend(native=True), FailureList({}), Options())
+    assert [(r.status, r.message) for r in results] == [
+        (SKIPPED, "import is not implemented natively")
+    ] * len(cases)
+
+
+def test_a_program_without_import_skips_the_import_cases(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, output = _run(
+        capsys,
+        "run",
+        "--backend",
+        _fake_testee(tmp_path),
+        "--case",
+        "Required.Import.Basic.*",
+        "-v",
+    )
+    assert status == 0, output
+    assert 'no "import" capability in its hello' in output
+    assert _summary(output).startswith("0 passed, 0 failed, 6 skipped")
+
+
 # The gRPC service.
 
 

@@ -748,6 +748,103 @@ def test_cancelled_call_writes_nothing(
     assert files_below(root) == set()
 
 
+# --- Import (spec/import.md) ------------------------------------------------
+
+
+def _exported(snapshot: metagraph_export.GraphSnapshot) -> MetaGraphDef:
+    return metagraph_export.export_meta_graph(graph=snapshot)
+
+
+def test_import_is_the_reference(target: str, snapshot: metagraph_export.GraphSnapshot) -> None:
+    meta = _exported(snapshot)
+    kwargs: dict[str, Any] = {
+        "import_scope": "again",
+        "graph": snapshot,
+        "return_elements": [snapshot.graph_def.node[0].name],
+        "restore_collections_predicate": ["variables", "savers"],
+    }
+    expected = metagraph_export.import_meta_graph(meta, **kwargs)
+    remote = client.import_meta_graph(target, meta, timeout=30, **kwargs)
+    assert remote.snapshot == expected.snapshot
+    assert remote.saver_def == expected.saver_def
+    assert remote.return_elements == expected.return_elements
+    assert [(d.code, d.subject, d.severity) for d in remote.diagnostics] == [
+        (d.code, d.subject, d.severity) for d in expected.diagnostics
+    ]
+
+
+def test_import_reads_a_file_below_the_output_root(
+    target: str, root: Path, snapshot: metagraph_export.GraphSnapshot
+) -> None:
+    meta = _exported(snapshot)
+    (root / "models").mkdir()
+    (root / "models" / "model.meta").write_bytes(meta.SerializeToString())
+    (root / "text.meta").write_text(str(meta))
+    expected = metagraph_export.import_meta_graph(meta)
+    for name in ("models/model.meta", "text.meta"):
+        with client.Client(target) as connection:
+            assert connection.import_meta_graph(name, timeout=30).snapshot == expected.snapshot
+
+
+def test_import_errors_follow_the_table(target: str, root: Path) -> None:
+    (root / "garbage.meta").write_bytes(b"\xff\x00 not a meta graph {")
+    with pytest.raises(DecodeError):
+        client.import_meta_graph(target, "garbage.meta", timeout=30)
+    with pytest.raises(InvalidArgumentError, match="does not exist"):
+        client.import_meta_graph(target, "missing.meta", timeout=30)
+    broken = MetaGraphDef()
+    broken.graph_def.node.add(name="n", op="NoSuchOp")
+    with pytest.raises(InvalidArgumentError, match="NoSuchOp"):
+        client.import_meta_graph(target, broken, timeout=30)
+    with grpc.insecure_channel(target) as channel:
+        with pytest.raises(grpc.RpcError) as caught:
+            raw_call(channel, "Import", b"\x0a\x05ab")
+        code, metadata, _ = _status(caught.value)
+        assert code == grpc.StatusCode.INVALID_ARGUMENT
+        assert metadata["reason"] == "MALFORMED_INPUT"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["/etc/passwd", "../outside.meta", "link/model.meta", "file-link.meta"],
+)
+def test_import_refuses_files_outside_the_root(
+    target: str, root: Path, tmp_path: Path, name: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "model.meta").write_bytes(MetaGraphDef().SerializeToString())
+    (tmp_path / "outside.meta").write_bytes(MetaGraphDef().SerializeToString())
+    (root / "link").symlink_to(outside)
+    (root / "file-link.meta").symlink_to(outside / "model.meta")
+    with grpc.insecure_channel(target) as channel:
+        stub = ExportServiceStub(channel)
+        request = service_pb2.ImportRequest()
+        request.arguments.filename = name
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.Import(request, timeout=30)
+    code, metadata, _ = _status(caught.value)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert metadata["reason"] == "FILENAME_REFUSED"
+
+
+def test_import_of_a_file_without_output_root_is_a_failed_precondition(root: Path) -> None:
+    (root / "model.meta").write_bytes(MetaGraphDef().SerializeToString())
+    with in_process_server() as server:
+        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            request = service_pb2.ImportRequest()
+            request.arguments.filename = "model.meta"
+            with pytest.raises(grpc.RpcError) as caught:
+                ExportServiceStub(channel).Import(request, timeout=30)
+            code, metadata, _ = _status(caught.value)
+            assert code == grpc.StatusCode.FAILED_PRECONDITION
+            assert metadata["reason"] == "FILENAME_READING_DISABLED"
+            # A message needs no output root.
+            request = service_pb2.ImportRequest()
+            request.arguments.meta_graph_def.CopyFrom(MetaGraphDef())
+            ExportServiceStub(channel).Import(request, timeout=30)
+
+
 # --- reflection and health --------------------------------------------------
 
 
@@ -762,7 +859,16 @@ def test_reflection_lists_and_describes_the_services(target: str) -> None:
         }
         pool = descriptor_pool.DescriptorPool(database)
         service = pool.FindServiceByName(SERVICE)
-        assert [method.name for method in service.methods] == ["Export", "ExportStream", "GetInfo"]
+        assert [method.name for method in service.methods] == [
+            "Export",
+            "ExportStream",
+            "GetInfo",
+            "Import",
+        ]
+        assert (
+            service.methods_by_name["Import"].input_type.full_name
+            == "metagraph_export.service.v1.ImportRequest"
+        )
         export = service.methods_by_name["ExportStream"]
         assert export.input_type.full_name == "metagraph_export.service.v1.ExportStreamRequest"
         arguments = pool.FindMessageTypeByName("metagraph_export.api.v1.ExportArguments")

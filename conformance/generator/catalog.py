@@ -20,6 +20,7 @@ from .areas import (
     files,
     functions,
     graphdef,
+    import_,
     metainfo,
     oplist,
     options,
@@ -32,7 +33,7 @@ from .areas import (
     unbound,
     variables,
 )
-from .recipes import CaseDef
+from .recipes import CaseDef, ImportDef
 
 AREAS: tuple[ModuleType, ...] = (
     arguments,
@@ -44,6 +45,7 @@ AREAS: tuple[ModuleType, ...] = (
     files,
     functions,
     graphdef,
+    import_,
     metainfo,
     oplist,
     options,
@@ -63,11 +65,18 @@ def all_cases() -> list[CaseDef]:
     cases: list[CaseDef] = []
     for module in AREAS:
         area = module.AREA
-        if module.__name__.rsplit(".", 1)[1] != area.name.lower():
+        # import_: "import" is a Python keyword.
+        if module.__name__.rsplit(".", 1)[1].rstrip("_") != area.name.lower():
             raise ValueError(f"{module.__name__} declares the cases of the area {area.name}")
         cases.extend(area.cases)
-    ids = [definition.id for definition in cases]
+    ids = [definition.id for definition in cases] + [d.id for d in all_import_cases()]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ValueError(f"duplicate case ids: {duplicates}")
+    return sorted(cases, key=lambda definition: definition.id)
+
+
+def all_import_cases() -> list[ImportDef]:
+    """Every import case, sorted by ID."""
+    cases = [definition for module in AREAS for definition in module.AREA.imports]
     return sorted(cases, key=lambda definition: definition.id)

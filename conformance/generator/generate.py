@@ -19,8 +19,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from metagraph_export.api.v1.export_pb2 import ExportArguments
+from metagraph_export.api.v1.import_pb2 import ImportArguments
 from metagraph_export.conformance.v1.case_pb2 import (
     RECOMMENDED,
     REQUIRED,
@@ -33,8 +35,9 @@ from metagraph_export.conformance.v1.case_pb2 import (
 from metagraph_export_conformance.failures import format_failure_list
 from metagraph_export_conformance.suite import SHARED_DIR, to_text
 
-from .catalog import all_cases
-from .recipes import CaseDef
+from . import tf_import
+from .catalog import all_cases, all_import_cases
+from .recipes import CaseDef, ImportDef
 from .tf_run import GeneratorError, Observation, Session, observe, observe_synthesized
 
 CONFORMANCE = Path(__file__).resolve().parent.parent
@@ -110,6 +113,101 @@ def case_message(definition: CaseDef, observation: Observation) -> TestCase:
     return message
 
 
+def import_case_message(
+    definition: ImportDef, observation: tf_import.ImportObservation
+) -> TestCase:
+    message = TestCase(
+        id=definition.id,
+        requirements=sorted(set(definition.requirements)),
+        level=REQUIRED if definition.level == "Required" else RECOMMENDED,
+        description=definition.description,
+    )
+    if definition.source != "message":
+        # The file is read from the runner's sandbox.
+        message.tags.append("filesystem")
+    given = message.input
+    if observation.raw_arguments is not None:
+        given.raw_import_arguments = observation.raw_arguments
+    else:
+        arguments = ImportArguments()
+        arguments.CopyFrom(observation.arguments)
+        for name, part in shared_import_parts(definition, observation).items():
+            given.import_arguments_files.append(f"../{SHARED_DIR}/{name}")
+            arguments.ClearField(part)
+        given.import_arguments.CopyFrom(arguments)
+    for path, content in sorted(observation.sandbox.items()):
+        given.sandbox.add(path=path, file_content=content)
+    if observation.outcome == "error":
+        message.expected.error.category = ErrorCategory.Value(observation.category)
+        return message
+    expected = getattr(message.expected, "import")
+    assert observation.snapshot is not None
+    expected.snapshot.CopyFrom(observation.snapshot)
+    if observation.saver_def is not None:
+        expected.saver_def.CopyFrom(observation.saver_def)
+    if observation.return_elements is not None:
+        expected.return_elements.SetInParent()
+        expected.return_elements.names.extend(observation.return_elements)
+    for code, subject in observation.diagnostics:
+        expected.diagnostics.add(code=code, subject=subject)
+    return message
+
+
+SharedPart = Literal["meta_graph_def", "graph"]
+
+
+def shared_import_parts(
+    definition: ImportDef, observation: tf_import.ImportObservation
+) -> dict[str, SharedPart]:
+    """The shared input files an import case takes its meta graph and its
+    target from (file name in cases/inputs/ -> field of ImportArguments): an
+    unedited export of a graph, a target graph."""
+    parts: dict[str, SharedPart] = {}
+    arguments = observation.arguments
+    if arguments.HasField("meta_graph_def") and definition.edit is None:
+        options = ".".join(
+            f"{key}-{value}".replace("/", "_") for key, value in sorted(definition.export.items())
+        )
+        parts[f"import.{definition.graph}.{options or 'plain'}.textproto"] = "meta_graph_def"
+    if arguments.HasField("graph") and definition.target is not None:
+        parts[f"import.{definition.target}.target.textproto"] = "graph"
+    return parts
+
+
+def generate_imports(
+    patterns: Sequence[str], session: Session, log: bool
+) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The import cases (spec/import.md): files and deliberate differences."""
+    files: dict[str, bytes] = {}
+    deliberate: dict[str, str] = {}
+    for definition in all_import_cases():
+        if patterns and not any(fnmatch.fnmatchcase(definition.id, p) for p in patterns):
+            continue
+        started = time.monotonic()
+        try:
+            observation = tf_import.observe(definition, session)
+        except GeneratorError as error:
+            raise GeneratorError(f"{definition.id}: {error}") from error
+        if observation.differences:
+            deliberate[definition.id] = "; ".join(observation.differences)
+        message = import_case_message(definition, observation)
+        files[f"import/{definition.id}.textproto"] = (HEADER + to_text(message)).encode("utf-8")
+        for name, part in shared_import_parts(definition, observation).items():
+            only = ImportArguments()
+            getattr(only, part).CopyFrom(getattr(observation.arguments, part))
+            content = (HEADER + to_text(only)).encode("utf-8")
+            path = f"{SHARED_DIR}/{name}"
+            if files.setdefault(path, content) != content:
+                raise GeneratorError(f"{definition.id}: {path} differs from another case's")
+        if log:
+            outcome = observation.category if observation.outcome == "error" else "import"
+            print(
+                f"{definition.id:<70} {outcome:<16} {time.monotonic() - started:5.2f} s",
+                flush=True,
+            )
+    return files, deliberate
+
+
 def generate(
     patterns: Sequence[str], slow: bool, log: bool
 ) -> tuple[dict[str, bytes], dict[str, str]]:
@@ -169,6 +267,9 @@ def generate(
                 flush=True,
             )
     files.update(shared)
+    import_files, import_deliberate = generate_imports(patterns, session, log)
+    files.update(import_files)
+    deliberate.update(import_deliberate)
     return dict(sorted(files.items())), deliberate
 
 

@@ -133,6 +133,37 @@ def product(**axes: tuple[Any, ...]) -> Iterator[dict[str, Any]]:
         yield dict(zip(names, values, strict=True))
 
 
+@dataclass(frozen=True)
+class ImportDef:
+    """The recipe of an import case (spec/import.md): TensorFlow exports
+    ``graph`` with ``export`` options, ``edit`` changes the meta graph, and it
+    is imported into ``target`` (None: a fresh graph)."""
+
+    id: str
+    requirements: tuple[str, ...]
+    """IMP requirement IDs."""
+    description: str
+    graph: str = "basic"
+    export: dict[str, Any] = field(default_factory=dict)
+    """Options of export_meta_graph; "saver": False leaves the graph's SaverDef out."""
+    edit: Callable[[Any], None] | None = None
+    """Changes the exported MetaGraphDef (ours) before the import."""
+    target: str | None = None
+    source: str = "message"
+    """ "message", "binary" or "text" (a file in the sandbox), "missing" (no file)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """clear_devices, import_scope, input_map (pairs), unbound_inputs_col_name,
+    restore_collections, return_elements."""
+    file_content: bytes | None = None
+    """The file's bytes, instead of the meta graph's encoding."""
+    raw_arguments: bytes | None = None
+    """Bytes to parse as ImportArguments (malformed on purpose)."""
+
+    @property
+    def level(self) -> str:
+        return self.id.split(".")[0]
+
+
 class Area:
     """The recipes of one area: Required.Scope.* and Recommended.Scope.* are
     the cases of Area("Scope"), declared in areas/scope.py and written to
@@ -141,6 +172,15 @@ class Area:
     def __init__(self, name: str) -> None:
         self.name = name
         self.cases: list[CaseDef] = []
+        self.imports: list[ImportDef] = []
+
+    def import_case(
+        self, case_id: str, requirements: tuple[str, ...], description: str, **kwargs: Any
+    ) -> None:
+        """Declares one import case of this area."""
+        if case_id.split(".")[1:2] != [self.name]:
+            raise ValueError(f"case {case_id} is declared in the area {self.name}")
+        self.imports.append(ImportDef(case_id, requirements, description, **kwargs))
 
     def case(
         self, case_id: str, covers: tuple[str, ...] | str, description: str, **kwargs: Any

@@ -18,6 +18,7 @@ from google.protobuf import message as _message
 from google.protobuf.descriptor import FieldDescriptor
 from metagraph_export.codec import parse as parse_message
 from metagraph_export.errors import DecodeError
+from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot
 from metagraph_export.tf.control_flow_pb2 import CondContextDef, WhileContextDef
 from metagraph_export.tf.graph_debug_info_pb2 import GraphDebugInfo
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
@@ -238,6 +239,32 @@ def typed_item_difference(key: str, name: str, a: bytes, b: bytes) -> str | None
 
 def meta_graph_difference(expected: MetaGraphDef, actual: MetaGraphDef) -> str | None:
     return first_difference(normalize(expected), normalize(actual), "", typed_item_difference)
+
+
+def snapshot_difference(expected: GraphSnapshot, actual: GraphSnapshot) -> str | None:
+    """An import's resulting snapshot: nodes and collections in order, the
+    function library as a map by name (its order is TensorFlow's hash map's,
+    spec/import.md deliberate difference 7), output_shapes and
+    operation_inputs as maps; unknown fields dropped."""
+    return first_difference(_canonical_snapshot(expected), _canonical_snapshot(actual))
+
+
+def _canonical_snapshot(snapshot: GraphSnapshot) -> GraphSnapshot:
+    copy = GraphSnapshot()
+    copy.CopyFrom(snapshot)
+    copy.DiscardUnknownFields()
+    for library in (
+        copy.graph_def.library,
+        copy.library_with_shapes,
+        copy.registered_library,
+    ):
+        functions = sorted(library.function, key=lambda f: f.signature.name)
+        gradients = sorted(library.gradient, key=lambda g: g.function_name)
+        del library.function[:]
+        del library.gradient[:]
+        library.function.extend(functions)
+        library.gradient.extend(gradients)
+    return copy
 
 
 # Files.

@@ -129,10 +129,25 @@ def _lint_case(case: Case, suite: Path, requirements: set[str], referenced: set[
         given.HasField("raw_arguments"),
         given.HasField("synthesized"),
         given.HasField("arguments") or len(given.arguments_files) > 0,
+        given.HasField("import_arguments") or len(given.import_arguments_files) > 0,
+        given.HasField("raw_import_arguments"),
     ]
     if sum(modes) != 1:
-        problem("the input needs exactly one of arguments(_files), raw_arguments, synthesized")
-    for name in given.arguments_files:
+        problem(
+            "the input needs exactly one of arguments(_files), raw_arguments, synthesized, "
+            "import_arguments, raw_import_arguments"
+        )
+    is_import = modes[3] or modes[4]
+    if modes[3]:
+        try:
+            import_arguments = case.import_arguments()
+        except SuiteError as error:
+            problems.append(str(error))
+        else:
+            source = import_arguments.WhichOneof("source")
+            if source == "filename" and Path(import_arguments.filename).is_absolute():
+                problem("the import's filename must be relative to the sandbox")
+    for name in [*given.arguments_files, *given.import_arguments_files]:
         try:
             path = case.resolve(name)
         except SuiteError as error:
@@ -159,11 +174,13 @@ def _lint_case(case: Case, suite: Path, requirements: set[str], referenced: set[
     expected_files = []
     if outcome is None:
         problem("no expected outcome")
+    elif (outcome == "import") != is_import and outcome != "error":
+        problem("an import case expects an import or an error; an export case, no import")
     elif outcome == "error":
         if message.expected.error.category == ErrorCategory.Value("ERROR_CATEGORY_UNSPECIFIED"):
             problem("the expected error has no category")
         expected_files = list(message.expected.error.may_leave)
-    else:
+    elif outcome == "export":
         expected_files = list(message.expected.export.files)
     if expected_files:
         paths = [file.path for file in expected_files]

@@ -17,11 +17,23 @@ from metagraph_export.conformance.v1.case_pb2 import (
     Comparison,
     ErrorCategory,
     ExpectedExport,
+    ExpectedImport,
     FileFormat,
 )
 
 from . import compare
-from .backends import FILESYSTEM, SYNTHESIZED, Backend, Broken, Call, Exported, Failed, Outcome
+from .backends import (
+    FILESYSTEM,
+    IMPORT,
+    SYNTHESIZED,
+    Backend,
+    Broken,
+    Call,
+    Exported,
+    Failed,
+    Imported,
+    Outcome,
+)
 from .failures import FailureList
 from .suite import SLOW, Case, SuiteError, synthesized_arguments
 
@@ -62,6 +74,8 @@ def _skip_reason(case: Case, backend: Backend, options: Options) -> str | None:
     needs_filesystem = FILESYSTEM in case.tags or len(case.message.input.sandbox) > 0
     if needs_filesystem and FILESYSTEM not in backend.capabilities:
         return f"needs the runner's sandbox, which {backend.name} does not write into"
+    if case.is_import and IMPORT not in backend.capabilities:
+        return backend.import_skip_reason()
     if case.input_kind() == "synthesized" and SYNTHESIZED not in backend.capabilities:
         return f"the input is larger than one message, which {backend.name} cannot take"
     return backend.skip_reason(case.id)
@@ -141,6 +155,12 @@ def prepare_sandbox(case: Case, sandbox: Path) -> dict[str, bytes]:
 
 def make_call(case: Case, sandbox: Path) -> Call:
     kind = case.input_kind()
+    if kind == "import":
+        return Call(case.id, sandbox, None, import_arguments=case.import_arguments())
+    if kind == "raw_import":
+        return Call(
+            case.id, sandbox, None, raw_import_arguments=case.message.input.raw_import_arguments
+        )
     if kind == "raw":
         return Call(case.id, sandbox, None, raw_arguments=case.message.input.raw_arguments)
     if kind == "synthesized":
@@ -166,18 +186,56 @@ def judge_outcome(
     if isinstance(outcome, Broken):
         return outcome.reason
     # A backend that writes elsewhere reports the whole sandbox as it left it.
-    files = read_sandbox(sandbox) if outcome.files is None else outcome.files
-    if expected.WhichOneof("outcome") == "error":
+    reported = None if isinstance(outcome, Imported) else outcome.files
+    files = read_sandbox(sandbox) if reported is None else reported
+    which = expected.WhichOneof("outcome")
+    if which == "error":
         wanted = ErrorCategory.Name(expected.error.category)
-        if isinstance(outcome, Exported):
-            return f"expected an error {wanted}, but the export succeeded"
+        if isinstance(outcome, Exported | Imported):
+            call = "import" if isinstance(outcome, Imported) else "export"
+            return f"expected an error {wanted}, but the {call} succeeded"
         if outcome.category != wanted:
             return f"expected an error {wanted}, got {outcome.category}: {outcome.message}"
         allowed = {file.path: case.read(file.content_file) for file in expected.error.may_leave}
         return _sandbox_unchanged(before, files, allowed)
+    call = "an import" if which == "import" else "an export"
     if isinstance(outcome, Failed):
-        return f"expected an export, got an error {outcome.category}: {outcome.message}"
+        return f"expected {call}, got an error {outcome.category}: {outcome.message}"
+    if which == "import":
+        if not isinstance(outcome, Imported):
+            return "expected an import, but the backend answered with an export"
+        difference = _judge_import(getattr(expected, "import"), outcome)
+        if difference is None:
+            # An import writes nothing (IMP-ARGS-6).
+            difference = _sandbox_unchanged(before, files, {})
+        return difference
+    if not isinstance(outcome, Exported):
+        return "expected an export, but the backend answered with an import"
     return _judge_export(case, expected.export, outcome, files)
+
+
+def _judge_import(expected: ExpectedImport, outcome: Imported) -> str | None:
+    difference = compare.snapshot_difference(expected.snapshot, outcome.snapshot)
+    if difference is not None:
+        return f"resulting snapshot: {difference}"
+    wanted_saver = expected.saver_def if expected.HasField("saver_def") else None
+    if (wanted_saver is None) != (outcome.saver_def is None):
+        return (
+            f"saver_def: expected {'none' if wanted_saver is None else 'one'}, "
+            f"got {'none' if outcome.saver_def is None else 'one'}"
+        )
+    if wanted_saver is not None and outcome.saver_def is not None:
+        difference = compare.first_difference(wanted_saver, outcome.saver_def)
+        if difference is not None:
+            return f"saver_def: {difference}"
+    wanted_names = (
+        tuple(expected.return_elements.names) if expected.HasField("return_elements") else None
+    )
+    if wanted_names != outcome.return_elements:
+        return f"return_elements: expected {wanted_names}, got {outcome.return_elements}"
+    return diagnostics_difference(
+        [(d.code, d.subject) for d in expected.diagnostics], list(outcome.diagnostics)
+    )
 
 
 def _sandbox_unchanged(

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-# EXP-<AREA>-<n>, SNAP-<n>, REG-<n>; areas may contain digits after a letter.
-ID_TEXT = r"(?:EXP-[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*|SNAP|REG)-[0-9]+"
+# EXP-<AREA>-<n>, IMP-<AREA>-<n>, SNAP-<n>, REG-<n>; areas may contain digits
+# after a letter.
+ID_TEXT = r"(?:(?:EXP|IMP)-[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*|SNAP|REG)-[0-9]+"
 ID_PATTERN = re.compile(rf"^{ID_TEXT}$")
 # "**EXP-SCOPE-2.**" (the spec's form) or "**EXP-SCOPE-2**".
 _DEFINITION = re.compile(rf"\*\*({ID_TEXT})\.?\*\*")

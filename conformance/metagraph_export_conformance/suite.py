@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from google.protobuf import text_format
 from metagraph_export.api.v1.export_pb2 import ExportArguments
+from metagraph_export.api.v1.import_pb2 import ImportArguments
 from metagraph_export.codec import DESCRIPTOR_POOL as POOL
 from metagraph_export.conformance.v1.case_pb2 import (
     RECOMMENDED,
@@ -51,7 +52,7 @@ def parse_text(text: str, message_type: type[TestCase], source: str) -> TestCase
         raise SuiteError(f"{source}: {error}") from None
 
 
-def to_text(message: TestCase | ExportArguments) -> str:
+def to_text(message: TestCase | ExportArguments | ImportArguments) -> str:
     """Text format as the suite stores it: packed ``Any`` values are expanded
     only for the types of the project's own schema, so every reader (with or
     without TensorFlow) parses and prints a file identically."""
@@ -105,9 +106,30 @@ class Case:
         merged.MergeFrom(self.message.input.arguments)
         return merged
 
+    def import_arguments(self) -> ImportArguments:
+        """An import case's arguments, ``import_arguments_files`` merged in; a
+        new message each time."""
+        merged = ImportArguments()
+        for name in self.message.input.import_arguments_files:
+            path = self.resolve(name)
+            try:
+                merged.MergeFrom(_import_arguments_file(path, *_stamp(path)))
+            except SuiteError as error:
+                raise SuiteError(f"{self.path}: {error}") from None
+        merged.MergeFrom(self.message.input.import_arguments)
+        return merged
+
+    @property
+    def is_import(self) -> bool:
+        return self.input_kind() in ("import", "raw_import")
+
     def input_kind(self) -> str:
-        """ "arguments", "raw" or "synthesized"."""
+        """ "arguments", "raw" or "synthesized"; "import" or "raw_import"."""
         given = self.message.input
+        if given.HasField("import_arguments") or len(given.import_arguments_files) > 0:
+            return "import"
+        if given.HasField("raw_import_arguments"):
+            return "raw_import"
         if given.HasField("raw_arguments"):
             return "raw"
         if given.HasField("synthesized"):
@@ -161,6 +183,23 @@ def _arguments_file(path: Path, mtime: int, size: int) -> ExportArguments:
             raise SuiteError(f"{path.name}: {error}") from None
         return message
     raise SuiteError(f"{path.name}: neither .textproto nor .binpb")
+
+
+@functools.lru_cache(maxsize=64)
+def _import_arguments_file(path: Path, mtime: int, size: int) -> ImportArguments:
+    """A shared import arguments file (text format), parsed once per version."""
+    del mtime, size
+    if not path.name.endswith(".textproto"):
+        raise SuiteError(f"{path.name}: not a .textproto file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SuiteError(f"cannot read {path.name}: {error}") from None
+    try:
+        parsed: ImportArguments = text_format.Parse(text, ImportArguments(), descriptor_pool=POOL)
+    except text_format.ParseError as error:
+        raise SuiteError(f"{path.name}: {error}") from None
+    return parsed
 
 
 def load_case(path: Path) -> Case:

@@ -1,4 +1,5 @@
-"""Where ``filename`` may write: only below the server's output root.
+"""Where ``filename`` may write, and an import may read: only below the
+server's output root.
 
 A request names its file relative to the root. Refused with INVALID_ARGUMENT,
 before anything is exported: an absolute path, a ``..`` component, a NUL
@@ -20,6 +21,7 @@ write fails.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -73,6 +75,47 @@ class OutputRoot:
         if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
             raise _refused(filename, f"exists and is {_kind(status.st_mode)}, not a regular file")
         return target
+
+    def read(self, filename: str) -> bytes:
+        """The bytes of the regular file ``filename`` below the root, refused as
+        a write would be (``resolve``). Every component is opened relative to
+        its directory without following a symbolic link, so a link swapped in
+        after the check fails the read rather than leading outside the root.
+        A file that does not exist is the import's INVALID_ARGUMENT (IMP-READ-2)."""
+        self.resolve(filename)
+        parts = [part for part in filename.split("/") if part not in ("", ".")]
+        if not parts or filename.endswith("/"):
+            raise _refused(filename, "names a directory, not a file")
+        descriptors = [os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)]
+        try:
+            for part in parts[:-1]:
+                descriptors.append(
+                    self._open(filename, part, descriptors[-1], os.O_RDONLY | os.O_DIRECTORY)
+                )
+            # Non-blocking: a FIFO swapped in must not hang the call.
+            file = self._open(filename, parts[-1], descriptors[-1], os.O_RDONLY | os.O_NONBLOCK)
+            descriptors.append(file)
+            if not stat.S_ISREG(os.fstat(file).st_mode):
+                raise _refused(filename, "is not a regular file")
+            with os.fdopen(os.dup(file), "rb") as stream:
+                return stream.read()
+        finally:
+            for descriptor in reversed(descriptors):
+                os.close(descriptor)
+
+    def _open(self, filename: str, part: str, directory: int, flags: int) -> int:
+        try:
+            return os.open(part, flags | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=directory)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise _refused(filename, "has a symbolic link on its way") from None
+            if error.errno in (errno.ENOENT, errno.ENOTDIR):
+                raise InvalidArgumentError(
+                    "meta_graph_or_file", f"file does not exist: {filename!r}"
+                ) from None
+            raise InvalidArgumentError(
+                "meta_graph_or_file", f"cannot read {filename!r}: {self.hide(str(error))}"
+            ) from None
 
     def write(self, filename: str, content: bytes, debug_content: bytes | None) -> tuple[str, ...]:
         """Writes the export's files below the root, all or nothing, the meta

@@ -1,4 +1,4 @@
-"""The ExportService servicer: Export, ExportStream and GetInfo."""
+"""The ExportService servicer: Export, ExportStream, GetInfo and Import."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from metagraph_export.service.v1.service_pb2 import (
 
 from ._cancel import Abandonable, Abandoned
 from ._export import Outcome, parse, run_export, write
+from ._import import run_import
 from ._paths import OutputRoot
 from ._status import (
     REQUEST_TOO_LARGE,
@@ -86,6 +87,7 @@ class ExportServicer:
                 "GetInfo": grpc.unary_unary_rpc_method_handler(
                     self.get_info, response_serializer=GetInfoResponse.SerializeToString
                 ),
+                "Import": grpc.unary_unary_rpc_method_handler(self.import_meta_graph),
             },
         )
 
@@ -105,6 +107,20 @@ class ExportServicer:
             )
 
         return _answer(context, "GetInfo", answer, GetInfoResponse())
+
+    def import_meta_graph(self, request: bytes, context: grpc.ServicerContext) -> bytes:
+        def answer() -> bytes:
+            response = run_import(request, self._output_root).SerializeToString()
+            if len(response) > self._limits.max_message_bytes:
+                raise ServiceError(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    RESPONSE_TOO_LARGE,
+                    f"the response ({len(response):,} bytes) exceeds the message limit of "
+                    f"{self._limits.max_message_bytes:,} bytes",
+                )
+            return response
+
+        return _answer(context, "Import", answer, b"")
 
     def export(self, request: bytes, context: grpc.ServicerContext) -> bytes:
         steps = Abandonable(context)

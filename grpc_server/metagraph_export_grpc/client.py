@@ -38,8 +38,11 @@ from metagraph_export._pipeline import (
     Arguments,
     Diagnostic,
     ExportResult,
+    ImportDiagnostic,
+    ImportResult,
     check_size,
     export_arguments,
+    import_arguments_to_proto,
     measured_size,
 )
 from metagraph_export.errors import (
@@ -58,6 +61,8 @@ from metagraph_export.service.v1.service_pb2 import (
     ExportStreamResponse,
     GetInfoRequest,
     GetInfoResponse,
+    ImportRequest,
+    ImportResponse,
 )
 from metagraph_export.service.v1.service_pb2_grpc import ExportServiceStub
 from metagraph_export.tf.graph_debug_info_pb2 import GraphDebugInfo
@@ -66,7 +71,7 @@ from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
 P = ParamSpec("P")
 R = TypeVar("R")
 
-__all__ = ["Client", "RemoteExportResult", "export", "export_meta_graph"]
+__all__ = ["Client", "RemoteExportResult", "export", "export_meta_graph", "import_meta_graph"]
 
 DOMAIN = "metagraph-export"
 DEFAULT_MAX_MESSAGE_BYTES = 4 << 20
@@ -207,6 +212,42 @@ class Client:
     def export_meta_graph(self, *args: Any, **kwargs: Any) -> MetaGraphDef:
         """:func:`metagraph_export.export_meta_graph`, run by the server."""
         return self.export(*args, **kwargs).meta_graph_def
+
+    def import_meta_graph(
+        self, *args: Any, timeout: float | None = None, **kwargs: Any
+    ) -> ImportResult:
+        """:func:`metagraph_export.import_meta_graph`, run by the server (the
+        ``Import`` RPC): the same arguments, except that a file name is relative
+        to the server's output root (refused by a server without one), and the
+        target ``graph`` is sent as its snapshot."""
+        request = ImportRequest()
+        request.arguments.CopyFrom(import_arguments_to_proto(*args, **kwargs))
+        return self.send_import(request, timeout=timeout)
+
+    def send_import(self, request: ImportRequest, *, timeout: float | None = None) -> ImportResult:
+        """Runs an ImportRequest as it is."""
+        try:
+            response: ImportResponse = self._stub.Import(
+                request, timeout=timeout, metadata=self._metadata
+            )
+        except grpc.RpcError as error:
+            typed = exception_from_status(error)
+            if typed is None:
+                raise
+            raise typed from error
+        return ImportResult(
+            snapshot=response.snapshot,
+            saver_def=response.saver_def if response.HasField("saver_def") else None,
+            return_elements=(
+                list(response.return_elements.names)
+                if response.HasField("return_elements")
+                else None
+            ),
+            diagnostics=[
+                ImportDiagnostic(item.code, item.subject, item.message, item.severity)
+                for item in response.diagnostics
+            ],
+        )
 
     def send(
         self, request: ExportRequest, *, timeout: float | None = None, stream: bool | None = None
@@ -390,3 +431,14 @@ export = _remote(export_arguments, _as_is)
 export_meta_graph = _remote(export_arguments, _meta_graph_def)
 """``metagraph_export.export_meta_graph`` on the server at ``target``: the same
 arguments, the same ``MetaGraphDef``, the same exceptions."""
+
+
+def import_meta_graph(target: str, /, *args: Any, **kwargs: Any) -> ImportResult:
+    """``metagraph_export.import_meta_graph`` on the server at ``target``: the same
+    arguments (a file name relative to the server's output root), the connection
+    options of :class:`Client` and ``timeout`` as keywords; the same exceptions."""
+    connection: dict[str, Any] = {
+        name: kwargs.pop(name) for name in _CONNECTION_OPTIONS & kwargs.keys()
+    }
+    with Client(target, **connection) as client:
+        return client.import_meta_graph(*args, **kwargs)

@@ -210,6 +210,11 @@ def _read(value: object) -> MetaGraphDef:
     return result
 
 
+def parse_meta_graph_file(data: bytes, source: str) -> MetaGraphDef:
+    """A file's bytes as a MetaGraphDef: binary first, then text (IMP-READ-3)."""
+    return _parse(data, source)
+
+
 def _parse(data: bytes, source: str) -> MetaGraphDef:
     result = MetaGraphDef()
     try:

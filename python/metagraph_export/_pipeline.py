@@ -26,7 +26,7 @@ import dataclasses
 import functools
 import inspect
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -36,10 +36,12 @@ from ._codec import encode as encode_message
 from ._exporter import Built, Diagnostic, Request
 from ._exporter import build as _build
 from ._files import Content, Root, debug_file_name, write_files
+from ._importer import ImportDiagnostic, ImportResult
 from ._registry import OpRegistry, custom_op_defs, default_registry
 from ._sizes import byte_size, summed_size
 from .api.v1.export_pb2 import CollectionList, ExportArguments
 from .api.v1.export_pb2 import Diagnostic as DiagnosticProto
+from .api.v1.import_pb2 import ImportArguments as ImportArgumentsProto
 from .errors import (
     MAX_MESSAGE_BYTES,
     ArgumentTypeError,
@@ -59,6 +61,8 @@ __all__ = [
     "Diagnostic",
     "Encoded",
     "ExportResult",
+    "ImportDiagnostic",
+    "ImportResult",
     "Root",
     "build",
     "build_and_encode",
@@ -67,6 +71,10 @@ __all__ = [
     "diagnostic_to_proto",
     "encode",
     "export_arguments",
+    "import_arguments_to_proto",
+    "import_diagnostic_to_proto",
+    "import_from_proto",
+    "parse_meta_graph",
     "request",
     "run",
     "taking",
@@ -535,6 +543,111 @@ def run(arguments: Arguments) -> ExportResult:
 
 
 def diagnostic_to_proto(diagnostic: Diagnostic) -> DiagnosticProto:
+    return DiagnosticProto(
+        code=diagnostic.code,
+        severity=diagnostic.severity,
+        subject=diagnostic.subject,
+        message=diagnostic.message,
+    )
+
+
+# Import (spec/import.md): ImportArguments, as the gRPC service and the
+# conformance runner receive them, to the public import_meta_graph.
+
+
+def import_from_proto(
+    arguments: ImportArgumentsProto, resolve: Callable[[str], object] | None = None
+) -> ImportResult:
+    """Runs ``import_meta_graph`` with the arguments an ``ImportArguments`` holds.
+
+    ``resolve`` turns a ``filename`` source into what to import: the path to
+    read, or the meta graph read already (a sandbox or an output root decides
+    where files may come from); without it the name is used as given. A message
+    field left unset is None, as in ``ExportArguments``.
+    """
+    from ._import_api import import_meta_graph
+
+    source: object
+    if arguments.WhichOneof("source") == "filename":
+        source = arguments.filename if resolve is None else resolve(arguments.filename)
+    else:
+        # An unset source is an empty MetaGraphDef, as proto3 reads it.
+        source = arguments.meta_graph_def
+    input_map: dict[str, str] | None = None
+    if len(arguments.input_map) > 0:
+        # In order: a later mapping of the same key wins.
+        input_map = {mapping.key: mapping.value for mapping in arguments.input_map}
+    return import_meta_graph(
+        source,
+        arguments.clear_devices,
+        arguments.import_scope if arguments.HasField("import_scope") else None,
+        graph=arguments.graph if arguments.HasField("graph") else None,
+        input_map=input_map,
+        unbound_inputs_col_name=(
+            (arguments.unbound_inputs_col_name or None)
+            if arguments.HasField("unbound_inputs_col_name")
+            else DEFAULT_UNBOUND_INPUTS_COL_NAME
+        ),
+        restore_collections_predicate=(
+            list(arguments.restore_collections.keys)
+            if arguments.HasField("restore_collections")
+            else None
+        ),
+        return_elements=(
+            list(arguments.return_elements.names) if arguments.HasField("return_elements") else None
+        ),
+    )
+
+
+def import_arguments_to_proto(
+    meta_graph_or_file: object,
+    clear_devices: bool = False,
+    import_scope: str | None = None,
+    *,
+    graph: object = None,
+    input_map: Mapping[str, str] | None = None,
+    unbound_inputs_col_name: str | None = DEFAULT_UNBOUND_INPUTS_COL_NAME,
+    restore_collections_predicate: Sequence[str] | None = None,
+    return_elements: Sequence[str] | None = None,
+) -> ImportArgumentsProto:
+    """``import_meta_graph``'s arguments as an ``ImportArguments`` (the inverse
+    of :func:`import_from_proto`): a path becomes ``filename``, a message
+    ``meta_graph_def``, a live ``tf.Graph`` its snapshot. The values themselves
+    are checked where the import runs (IMP-ARGS)."""
+    arguments = ImportArgumentsProto()
+    if isinstance(meta_graph_or_file, (str, os.PathLike)):
+        arguments.filename = os.fspath(meta_graph_or_file)
+    else:
+        arguments.meta_graph_def.CopyFrom(
+            as_message(meta_graph_or_file, MetaGraphDef, "meta_graph_or_file")
+        )
+    arguments.clear_devices = clear_devices
+    if import_scope is not None:
+        arguments.import_scope = import_scope
+    snapshot = _snapshot(graph, stack_traces=True) if graph is not None else None
+    if snapshot is not None:
+        arguments.graph.CopyFrom(snapshot)
+    for key, value in (input_map or {}).items():
+        arguments.input_map.add(key=key, value=value)
+    arguments.unbound_inputs_col_name = unbound_inputs_col_name or ""
+    if restore_collections_predicate is not None:
+        arguments.restore_collections.SetInParent()
+        arguments.restore_collections.keys.extend(restore_collections_predicate)
+    if return_elements is not None:
+        arguments.return_elements.SetInParent()
+        arguments.return_elements.names.extend(return_elements)
+    return arguments
+
+
+def parse_meta_graph(data: bytes, source: str) -> MetaGraphDef:
+    """A meta graph file's bytes, read as ``import_meta_graph`` reads a file:
+    binary first, then text (IMP-READ-3); else a DecodeError naming ``source``."""
+    from ._importer import parse_meta_graph_file
+
+    return parse_meta_graph_file(data, source)
+
+
+def import_diagnostic_to_proto(diagnostic: ImportDiagnostic) -> DiagnosticProto:
     return DiagnosticProto(
         code=diagnostic.code,
         severity=diagnostic.severity,

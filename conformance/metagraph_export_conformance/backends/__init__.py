@@ -15,13 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from metagraph_export.api.v1.export_pb2 import ExportArguments
+from metagraph_export.api.v1.import_pb2 import ImportArguments
+from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
+from metagraph_export.tf.saver_pb2 import SaverDef
 
 # What a backend may be able to do beyond the plain call (see the tags in
 # case.proto): write into the runner's sandbox, and take an input larger
 # than one serialized message.
 FILESYSTEM = "filesystem"
 SYNTHESIZED = "synthesized"
+# import_meta_graph (spec/import.md): the cases of the Import area.
+IMPORT = "import"
 
 
 class BackendError(Exception):
@@ -41,6 +46,30 @@ class Call:
     raw_arguments: bytes | None = None
     """The bytes to parse as ExportArguments, for malformed-input cases."""
     too_large_to_serialize: bool = False
+    import_arguments: ImportArguments | None = None
+    """An import case's arguments (a ``filename`` source relative)."""
+    raw_import_arguments: bytes | None = None
+    """The bytes to parse as ImportArguments, for malformed-input import cases."""
+
+    @property
+    def is_import(self) -> bool:
+        return self.import_arguments is not None or self.raw_import_arguments is not None
+
+    def localized_import(self) -> ImportArguments:
+        """The import arguments with a ``filename`` source made absolute inside the sandbox."""
+        assert self.import_arguments is not None
+        arguments = ImportArguments()
+        arguments.CopyFrom(self.import_arguments)
+        if arguments.WhichOneof("source") == "filename" and arguments.filename:
+            if not os.path.isabs(arguments.filename):
+                arguments.filename = os.path.join(self.sandbox, arguments.filename)
+        return arguments
+
+    def serialized_import(self) -> bytes:
+        """The serialized ImportArguments to send (a ``filename`` source absolute)."""
+        if self.raw_import_arguments is not None:
+            return self.raw_import_arguments
+        return self.localized_import().SerializeToString(deterministic=True)
 
     def localized(self) -> ExportArguments:
         """The arguments with ``filename`` made absolute inside the sandbox."""
@@ -91,6 +120,17 @@ class Exported:
 
 
 @dataclass(frozen=True)
+class Imported:
+    """The import returned."""
+
+    snapshot: GraphSnapshot
+    saver_def: SaverDef | None
+    return_elements: tuple[str, ...] | None
+    diagnostics: tuple[tuple[str, str], ...] = ()
+    """(code, subject) of each diagnostic, in the order reported."""
+
+
+@dataclass(frozen=True)
 class Failed:
     """The call failed with an error of the specification."""
 
@@ -106,7 +146,7 @@ class Broken:
     reason: str
 
 
-Outcome = Exported | Failed | Broken
+Outcome = Exported | Imported | Failed | Broken
 
 
 class Backend(ABC):
@@ -128,6 +168,10 @@ class Backend(ABC):
     def skip_reason(self, case_id: str) -> str | None:
         """Why this backend cannot run a case at all, or None."""
         return None
+
+    def import_skip_reason(self) -> str:
+        """Why the import cases are skipped, for a backend without IMPORT."""
+        return f"{self.name} does not implement import_meta_graph"
 
 
 def make_backend(spec: str, timeout: float) -> Backend:

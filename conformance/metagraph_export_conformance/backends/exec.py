@@ -28,7 +28,18 @@ from metagraph_export.conformance.v1.protocol_pb2 import (
 )
 
 from .. import __version__
-from . import FILESYSTEM, Backend, BackendError, Broken, Call, Exported, Failed, Outcome
+from . import (
+    FILESYSTEM,
+    IMPORT,
+    Backend,
+    BackendError,
+    Broken,
+    Call,
+    Exported,
+    Failed,
+    Imported,
+    Outcome,
+)
 
 _HEADER = struct.Struct("<I")
 _STDERR_LINES = 40
@@ -196,8 +207,15 @@ class ExecBackend(Backend):
                 f"the runner {PROTOCOL_VERSION_1}"
             )
         self.implementation = response.hello.implementation or shlex.join(self.command)
+        # Import cases run only for a program that says it can.
+        self.capabilities = frozenset(
+            {FILESYSTEM, IMPORT} if IMPORT in response.hello.capabilities else {FILESYSTEM}
+        )
         self.process = process
         return process
+
+    def import_skip_reason(self) -> str:
+        return 'the program does not implement import (no "import" capability in its hello)'
 
     def run(self, call: Call) -> Outcome:
         if call.too_large_to_serialize:
@@ -206,11 +224,17 @@ class ExecBackend(Backend):
             process = self._ensure_started()
         except BackendError as error:
             return Broken(str(error))
-        request = TesteeRequest(
-            run=RunCase(
+        if call.is_import:
+            run = RunCase(
+                case_id=call.case_id,
+                import_arguments=call.serialized_import(),
+                sandbox=str(call.sandbox),
+            )
+        else:
+            run = RunCase(
                 case_id=call.case_id, arguments=call.serialized(), sandbox=str(call.sandbox)
             )
-        )
+        request = TesteeRequest(run=run)
         try:
             response = process.ask(request, self.timeout)
         except TimeoutError as error:
@@ -227,9 +251,23 @@ class ExecBackend(Backend):
         result = response.result
         which = result.WhichOneof("result")
         if which == "exported":
+            if call.is_import:
+                return Broken("the program answered an import case with an export")
             return Exported(
                 result.exported.meta_graph_def,
                 tuple((d.code, d.subject) for d in result.exported.diagnostics),
+            )
+        if which == "imported":
+            if not call.is_import:
+                return Broken("the program answered an export case with an import")
+            imported = result.imported
+            return Imported(
+                imported.snapshot,
+                imported.saver_def if imported.HasField("saver_def") else None,
+                tuple(imported.return_elements.names)
+                if imported.HasField("return_elements")
+                else None,
+                tuple((d.code, d.subject) for d in imported.diagnostics),
             )
         if which == "failed":
             number = result.failed.category

@@ -11,6 +11,8 @@ export runs on the server; the runner judges the response:
   debug info), dropping the DEBUG_INFO_NOT_WRITTEN that only its own omission
   caused. Either way the runner's sandbox is not the server's, so cases that
   prepare the sandbox are skipped.
+* imports (spec/import.md) go to the ``Import`` RPC, the case's arguments sent
+  as they are; a server without it (UNIMPLEMENTED) skips the import cases.
 * errors: the category is the ``reason`` of the status's ``google.rpc.ErrorInfo``
   (domain ``metagraph-export``); without one, the status code's category per
   the specification's table (EXP-ERR-6), where that is unambiguous.
@@ -27,8 +29,9 @@ import grpc
 from metagraph_export._pipeline import debug_file_name
 from metagraph_export.api.v1.export_pb2 import ExportArguments
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
+from metagraph_export.tf.saver_pb2 import SaverDef
 
-from . import Backend, BackendError, Broken, Call, Exported, Failed, Outcome
+from . import IMPORT, Backend, BackendError, Broken, Call, Exported, Failed, Imported, Outcome
 
 DOMAIN = "metagraph-export"
 _CATEGORIES = ("INVALID_ARGUMENT", "MALFORMED_INPUT", "GRAPH_TOO_LARGE", "WRITE_FAILED")
@@ -102,10 +105,55 @@ class GrpcBackend(Backend):
             request_serializer=service_pb2.ExportStreamRequest.SerializeToString,
             response_deserializer=service_pb2.ExportStreamResponse.FromString,
         )
+        self.raw_import = self.channel.unary_unary(
+            "/metagraph_export.service.v1.ExportService/Import",
+            request_serializer=lambda data: data,
+            response_deserializer=service_pb2.ImportResponse.FromString,
+        )
+        self.imports = self._implements_import()
+        if self.imports:
+            self.capabilities = frozenset({IMPORT})
         where = "writes files" if self.writes_files else "writes no files"
-        return f"{info.implementation} {info.version} (spec {info.spec_version}), {where}"
+        imports = ", imports" if self.imports else ", no Import RPC"
+        return f"{info.implementation} {info.version} (spec {info.spec_version}), {where}{imports}"
+
+    def _implements_import(self) -> bool:
+        """Whether the server has the Import RPC: an empty meta graph, imported."""
+        try:
+            self.raw_import(export_request_bytes(b""), timeout=self.timeout)
+        except grpc.RpcError as error:
+            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.UNIMPLEMENTED:
+                return False
+        return True
+
+    def import_skip_reason(self) -> str:
+        return f"{self.name} does not implement the Import RPC"
+
+    def _import(self, call: Call) -> Outcome:
+        # The arguments as the case gives them: raw bytes stay malformed.
+        payload = (
+            call.raw_import_arguments
+            if call.raw_import_arguments is not None
+            else call.serialized_import()
+        )
+        try:
+            response = self.raw_import(export_request_bytes(payload), timeout=self.timeout)
+        except grpc.RpcError as error:
+            return _failure(error)
+        saver_def = None
+        if response.HasField("saver_def"):
+            saver_def = SaverDef()
+            saver_def.CopyFrom(response.saver_def)
+        return Imported(
+            response.snapshot,
+            saver_def,
+            tuple(response.return_elements.names) if response.HasField("return_elements") else None,
+            tuple((d.code, d.subject) for d in response.diagnostics),
+        )
 
     def run(self, call: Call) -> Outcome:
+        if call.is_import:
+            return self._import(call)
         sent_filename: str | None = None
         dropped_filename: str | None = None
         arguments: ExportArguments | None = ExportArguments()

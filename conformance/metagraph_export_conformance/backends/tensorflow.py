@@ -21,6 +21,7 @@ from metagraph_export.api.v1.export_pb2 import ExportArguments
 from .. import CONFORMANCE_DIR
 from . import (
     FILESYSTEM,
+    IMPORT,
     SYNTHESIZED,
     Backend,
     BackendError,
@@ -28,16 +29,19 @@ from . import (
     Call,
     Exported,
     Failed,
+    Imported,
     Outcome,
 )
 
 
 class TensorFlowBackend(Backend):
     name = "tensorflow"
-    capabilities = frozenset({FILESYSTEM, SYNTHESIZED})
+    capabilities = frozenset({FILESYSTEM, SYNTHESIZED, IMPORT})
 
     def __init__(self) -> None:
         self.definitions: dict[str, Any] = {}
+        self.imports: dict[str, Any] = {}
+        self.tf_import: Any = None
         self.session: Any = None
         self.tf_run: Any = None
 
@@ -58,22 +62,26 @@ class TensorFlowBackend(Backend):
             raise BackendError("conformance/generator/ is not here (a source checkout is needed)")
         if str(CONFORMANCE_DIR) not in sys.path:
             sys.path.insert(0, str(CONFORMANCE_DIR))
-        from generator import catalog, tf_run
+        from generator import catalog, tf_import, tf_run
 
         self.definitions = {definition.id: definition for definition in catalog.all_cases()}
+        self.imports = {definition.id: definition for definition in catalog.all_import_cases()}
+        self.tf_import = tf_import
         self.session = tf_run.Session()
         self.tf_run = tf_run
         return (
-            f"TensorFlow {tf.__version__}, tf.compat.v1.train.export_meta_graph on the graphs "
-            "of conformance/generator"
+            f"TensorFlow {tf.__version__}, tf.compat.v1.train.export_meta_graph and "
+            "import_meta_graph on the graphs of conformance/generator"
         )
 
     def skip_reason(self, case_id: str) -> str | None:
-        if case_id not in self.definitions:
+        if case_id not in self.definitions and case_id not in self.imports:
             return "conformance/generator has no recipe for this case"
         return None
 
     def run(self, call: Call) -> Outcome:
+        if call.is_import:
+            return self._import(call)
         definition = self.definitions[call.case_id]
         tf_run = self.tf_run
         try:
@@ -98,6 +106,33 @@ class TensorFlowBackend(Backend):
             observation.meta_graph_def,
             tuple(observation.diagnostics),
             files=files,
+        )
+
+    def _import(self, call: Call) -> Outcome:
+        """TensorFlow's own import_meta_graph, Saver and all (no deliberate
+        difference applied), on the recipe's meta graph and target."""
+        definition = self.imports[call.case_id]
+        try:
+            observation = self.tf_import.observe(definition, self.session, faithful=True)
+        except self.tf_run.GeneratorError as error:
+            return Broken(f"TensorFlow did something the recipe does not allow for: {error}")
+        if observation.raw_arguments is not None:
+            if observation.raw_arguments != call.raw_import_arguments:
+                return Broken("the case's raw arguments are not the recipe's; regenerate")
+        elif call.import_arguments is None or observation.arguments.SerializeToString(
+            deterministic=True
+        ) != call.import_arguments.SerializeToString(deterministic=True):
+            return Broken(
+                "the case's import arguments are not what TensorFlow's graphs give; "
+                "regenerate the cases"
+            )
+        if observation.outcome == "error":
+            return Failed(observation.category, observation.message)
+        return Imported(
+            observation.snapshot,
+            observation.saver_def,
+            None if observation.return_elements is None else tuple(observation.return_elements),
+            tuple(observation.diagnostics),
         )
 
 

@@ -25,42 +25,47 @@ _sym_db = _symbol_database.Default()
 
 
 from metagraph_export.api.v1 import export_pb2 as metagraph__export_dot_api_dot_v1_dot_export__pb2
+from metagraph_export.api.v1 import import_pb2 as metagraph__export_dot_api_dot_v1_dot_import__pb2
+from metagraph_export.snapshot.v1 import snapshot_pb2 as metagraph__export_dot_snapshot_dot_v1_dot_snapshot__pb2
 from metagraph_export.tf import meta_graph_pb2 as metagraph__export_dot_tf_dot_meta__graph__pb2
+from metagraph_export.tf import saver_pb2 as metagraph__export_dot_tf_dot_saver__pb2
 
 
-DESCRIPTOR = _metagraph_export_pool.POOL.AddSerializedFile(b'\n*metagraph_export/conformance/v1/case.proto\x12\x1fmetagraph_export.conformance.v1\x1a$metagraph_export/api/v1/export.proto\x1a$metagraph_export/tf/meta_graph.proto\"\xfd\x01\n\x08TestCase\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0crequirements\x18\x02 \x03(\t\x12\x35\n\x05level\x18\x03 \x01(\x0e\x32&.metagraph_export.conformance.v1.Level\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x35\n\x05input\x18\x05 \x01(\x0b\x32&.metagraph_export.conformance.v1.Input\x12>\n\x08\x65xpected\x18\x06 \x01(\x0b\x32,.metagraph_export.conformance.v1.Expectation\x12\x0c\n\x04tags\x18\x07 \x03(\t\"\x97\x02\n\x05Input\x12\x17\n\x0f\x61rguments_files\x18\x01 \x03(\t\x12;\n\targuments\x18\x02 \x01(\x0b\x32(.metagraph_export.api.v1.ExportArguments\x12\x1a\n\rraw_arguments\x18\x03 \x01(\x0cH\x00\x88\x01\x01\x12J\n\x0bsynthesized\x18\x04 \x01(\x0b\x32\x35.metagraph_export.conformance.v1.SynthesizedArguments\x12>\n\x07sandbox\x18\x05 \x03(\x0b\x32-.metagraph_export.conformance.v1.SandboxEntryB\x10\n\x0e_raw_arguments\"Q\n\x0cSandboxEntry\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x16\n\x0c\x66ile_content\x18\x02 \x01(\x0cH\x00\x12\x13\n\tdirectory\x18\x03 \x01(\x08H\x00\x42\x06\n\x04kind\"\xb1\x01\n\x14SynthesizedArguments\x12S\n\x14large_constant_graph\x18\x01 \x01(\x0b\x32\x33.metagraph_export.conformance.v1.LargeConstantGraphH\x00\x12;\n\targuments\x18\x02 \x01(\x0b\x32(.metagraph_export.api.v1.ExportArgumentsB\x07\n\x05graph\"R\n\x12LargeConstantGraph\x12\x12\n\nnode_count\x18\x01 \x01(\x05\x12\x16\n\x0e\x62ytes_per_node\x18\x02 \x01(\x03\x12\x10\n\x08producer\x18\x03 \x01(\x05\"\x9c\x01\n\x0b\x45xpectation\x12\x41\n\x06\x65xport\x18\x01 \x01(\x0b\x32/.metagraph_export.conformance.v1.ExpectedExportH\x00\x12?\n\x05\x65rror\x18\x02 \x01(\x0b\x32..metagraph_export.conformance.v1.ExpectedErrorH\x00\x42\t\n\x07outcome\"\xca\x01\n\x0e\x45xpectedExport\x12\x30\n\x0emeta_graph_def\x18\x01 \x01(\x0b\x32\x18.tensorflow.MetaGraphDef\x12<\n\x05\x66iles\x18\x02 \x03(\x0b\x32-.metagraph_export.conformance.v1.ExpectedFile\x12H\n\x0b\x64iagnostics\x18\x03 \x03(\x0b\x32\x33.metagraph_export.conformance.v1.ExpectedDiagnostic\"\xb0\x01\n\x0c\x45xpectedFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_file\x18\x02 \x01(\t\x12;\n\x06\x66ormat\x18\x03 \x01(\x0e\x32+.metagraph_export.conformance.v1.FileFormat\x12?\n\ncomparison\x18\x04 \x01(\x0e\x32+.metagraph_export.conformance.v1.Comparison\"3\n\x12\x45xpectedDiagnostic\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\"\x93\x01\n\rExpectedError\x12@\n\x08\x63\x61tegory\x18\x01 \x01(\x0e\x32..metagraph_export.conformance.v1.ErrorCategory\x12@\n\tmay_leave\x18\x02 \x03(\x0b\x32-.metagraph_export.conformance.v1.ExpectedFile*=\n\x05Level\x12\x15\n\x11LEVEL_UNSPECIFIED\x10\x00\x12\x0c\n\x08REQUIRED\x10\x01\x12\x0f\n\x0bRECOMMENDED\x10\x02*\xa0\x01\n\nFileFormat\x12\x1b\n\x17\x46ILE_FORMAT_UNSPECIFIED\x10\x00\x12\t\n\x05OTHER\x10\x01\x12\x19\n\x15\x42INARY_META_GRAPH_DEF\x10\x02\x12\x17\n\x13TEXT_META_GRAPH_DEF\x10\x03\x12\x1b\n\x17\x42INARY_GRAPH_DEBUG_INFO\x10\x04\x12\x19\n\x15TEXT_GRAPH_DEBUG_INFO\x10\x05*Q\n\nComparison\x12\x1a\n\x16\x43OMPARISON_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x45XACT_BYTES\x10\x01\x12\x16\n\x12NORMALIZED_MESSAGE\x10\x02*\x81\x01\n\rErrorCategory\x12\x1e\n\x1a\x45RROR_CATEGORY_UNSPECIFIED\x10\x00\x12\x14\n\x10INVALID_ARGUMENT\x10\x01\x12\x13\n\x0fMALFORMED_INPUT\x10\x02\x12\x13\n\x0fGRAPH_TOO_LARGE\x10\x03\x12\x10\n\x0cWRITE_FAILED\x10\x04\x62\x06proto3')
+DESCRIPTOR = _metagraph_export_pool.POOL.AddSerializedFile(b'\n*metagraph_export/conformance/v1/case.proto\x12\x1fmetagraph_export.conformance.v1\x1a$metagraph_export/api/v1/export.proto\x1a$metagraph_export/api/v1/import.proto\x1a+metagraph_export/snapshot/v1/snapshot.proto\x1a$metagraph_export/tf/meta_graph.proto\x1a\x1fmetagraph_export/tf/saver.proto\"\xfd\x01\n\x08TestCase\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0crequirements\x18\x02 \x03(\t\x12\x35\n\x05level\x18\x03 \x01(\x0e\x32&.metagraph_export.conformance.v1.Level\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x35\n\x05input\x18\x05 \x01(\x0b\x32&.metagraph_export.conformance.v1.Input\x12>\n\x08\x65xpected\x18\x06 \x01(\x0b\x32,.metagraph_export.conformance.v1.Expectation\x12\x0c\n\x04tags\x18\x07 \x03(\t\"\xb7\x03\n\x05Input\x12\x17\n\x0f\x61rguments_files\x18\x01 \x03(\t\x12;\n\targuments\x18\x02 \x01(\x0b\x32(.metagraph_export.api.v1.ExportArguments\x12\x1a\n\rraw_arguments\x18\x03 \x01(\x0cH\x00\x88\x01\x01\x12J\n\x0bsynthesized\x18\x04 \x01(\x0b\x32\x35.metagraph_export.conformance.v1.SynthesizedArguments\x12>\n\x07sandbox\x18\x05 \x03(\x0b\x32-.metagraph_export.conformance.v1.SandboxEntry\x12\x42\n\x10import_arguments\x18\x06 \x01(\x0b\x32(.metagraph_export.api.v1.ImportArguments\x12\x1e\n\x16import_arguments_files\x18\x08 \x03(\t\x12!\n\x14raw_import_arguments\x18\x07 \x01(\x0cH\x01\x88\x01\x01\x42\x10\n\x0e_raw_argumentsB\x17\n\x15_raw_import_arguments\"Q\n\x0cSandboxEntry\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x16\n\x0c\x66ile_content\x18\x02 \x01(\x0cH\x00\x12\x13\n\tdirectory\x18\x03 \x01(\x08H\x00\x42\x06\n\x04kind\"\xb1\x01\n\x14SynthesizedArguments\x12S\n\x14large_constant_graph\x18\x01 \x01(\x0b\x32\x33.metagraph_export.conformance.v1.LargeConstantGraphH\x00\x12;\n\targuments\x18\x02 \x01(\x0b\x32(.metagraph_export.api.v1.ExportArgumentsB\x07\n\x05graph\"R\n\x12LargeConstantGraph\x12\x12\n\nnode_count\x18\x01 \x01(\x05\x12\x16\n\x0e\x62ytes_per_node\x18\x02 \x01(\x03\x12\x10\n\x08producer\x18\x03 \x01(\x05\"\xdf\x01\n\x0b\x45xpectation\x12\x41\n\x06\x65xport\x18\x01 \x01(\x0b\x32/.metagraph_export.conformance.v1.ExpectedExportH\x00\x12?\n\x05\x65rror\x18\x02 \x01(\x0b\x32..metagraph_export.conformance.v1.ExpectedErrorH\x00\x12\x41\n\x06import\x18\x03 \x01(\x0b\x32/.metagraph_export.conformance.v1.ExpectedImportH\x00\x42\t\n\x07outcome\"\x91\x02\n\x0e\x45xpectedImport\x12=\n\x08snapshot\x18\x01 \x01(\x0b\x32+.metagraph_export.snapshot.v1.GraphSnapshot\x12,\n\tsaver_def\x18\x02 \x01(\x0b\x32\x14.tensorflow.SaverDefH\x00\x88\x01\x01\x12:\n\x0freturn_elements\x18\x03 \x01(\x0b\x32!.metagraph_export.api.v1.NameList\x12H\n\x0b\x64iagnostics\x18\x04 \x03(\x0b\x32\x33.metagraph_export.conformance.v1.ExpectedDiagnosticB\x0c\n\n_saver_def\"\xca\x01\n\x0e\x45xpectedExport\x12\x30\n\x0emeta_graph_def\x18\x01 \x01(\x0b\x32\x18.tensorflow.MetaGraphDef\x12<\n\x05\x66iles\x18\x02 \x03(\x0b\x32-.metagraph_export.conformance.v1.ExpectedFile\x12H\n\x0b\x64iagnostics\x18\x03 \x03(\x0b\x32\x33.metagraph_export.conformance.v1.ExpectedDiagnostic\"\xb0\x01\n\x0c\x45xpectedFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_file\x18\x02 \x01(\t\x12;\n\x06\x66ormat\x18\x03 \x01(\x0e\x32+.metagraph_export.conformance.v1.FileFormat\x12?\n\ncomparison\x18\x04 \x01(\x0e\x32+.metagraph_export.conformance.v1.Comparison\"3\n\x12\x45xpectedDiagnostic\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\"\x93\x01\n\rExpectedError\x12@\n\x08\x63\x61tegory\x18\x01 \x01(\x0e\x32..metagraph_export.conformance.v1.ErrorCategory\x12@\n\tmay_leave\x18\x02 \x03(\x0b\x32-.metagraph_export.conformance.v1.ExpectedFile*=\n\x05Level\x12\x15\n\x11LEVEL_UNSPECIFIED\x10\x00\x12\x0c\n\x08REQUIRED\x10\x01\x12\x0f\n\x0bRECOMMENDED\x10\x02*\xa0\x01\n\nFileFormat\x12\x1b\n\x17\x46ILE_FORMAT_UNSPECIFIED\x10\x00\x12\t\n\x05OTHER\x10\x01\x12\x19\n\x15\x42INARY_META_GRAPH_DEF\x10\x02\x12\x17\n\x13TEXT_META_GRAPH_DEF\x10\x03\x12\x1b\n\x17\x42INARY_GRAPH_DEBUG_INFO\x10\x04\x12\x19\n\x15TEXT_GRAPH_DEBUG_INFO\x10\x05*Q\n\nComparison\x12\x1a\n\x16\x43OMPARISON_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x45XACT_BYTES\x10\x01\x12\x16\n\x12NORMALIZED_MESSAGE\x10\x02*\x81\x01\n\rErrorCategory\x12\x1e\n\x1a\x45RROR_CATEGORY_UNSPECIFIED\x10\x00\x12\x14\n\x10INVALID_ARGUMENT\x10\x01\x12\x13\n\x0fMALFORMED_INPUT\x10\x02\x12\x13\n\x0fGRAPH_TOO_LARGE\x10\x03\x12\x10\n\x0cWRITE_FAILED\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'metagraph_export.conformance.v1.case_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LEVEL']._serialized_start=1786
-  _globals['_LEVEL']._serialized_end=1847
-  _globals['_FILEFORMAT']._serialized_start=1850
-  _globals['_FILEFORMAT']._serialized_end=2010
-  _globals['_COMPARISON']._serialized_start=2012
-  _globals['_COMPARISON']._serialized_end=2093
-  _globals['_ERRORCATEGORY']._serialized_start=2096
-  _globals['_ERRORCATEGORY']._serialized_end=2225
-  _globals['_TESTCASE']._serialized_start=156
-  _globals['_TESTCASE']._serialized_end=409
-  _globals['_INPUT']._serialized_start=412
-  _globals['_INPUT']._serialized_end=691
-  _globals['_SANDBOXENTRY']._serialized_start=693
-  _globals['_SANDBOXENTRY']._serialized_end=774
-  _globals['_SYNTHESIZEDARGUMENTS']._serialized_start=777
-  _globals['_SYNTHESIZEDARGUMENTS']._serialized_end=954
-  _globals['_LARGECONSTANTGRAPH']._serialized_start=956
-  _globals['_LARGECONSTANTGRAPH']._serialized_end=1038
-  _globals['_EXPECTATION']._serialized_start=1041
-  _globals['_EXPECTATION']._serialized_end=1197
-  _globals['_EXPECTEDEXPORT']._serialized_start=1200
-  _globals['_EXPECTEDEXPORT']._serialized_end=1402
-  _globals['_EXPECTEDFILE']._serialized_start=1405
-  _globals['_EXPECTEDFILE']._serialized_end=1581
-  _globals['_EXPECTEDDIAGNOSTIC']._serialized_start=1583
-  _globals['_EXPECTEDDIAGNOSTIC']._serialized_end=1634
-  _globals['_EXPECTEDERROR']._serialized_start=1637
-  _globals['_EXPECTEDERROR']._serialized_end=1784
+  _globals['_LEVEL']._serialized_start=2405
+  _globals['_LEVEL']._serialized_end=2466
+  _globals['_FILEFORMAT']._serialized_start=2469
+  _globals['_FILEFORMAT']._serialized_end=2629
+  _globals['_COMPARISON']._serialized_start=2631
+  _globals['_COMPARISON']._serialized_end=2712
+  _globals['_ERRORCATEGORY']._serialized_start=2715
+  _globals['_ERRORCATEGORY']._serialized_end=2844
+  _globals['_TESTCASE']._serialized_start=272
+  _globals['_TESTCASE']._serialized_end=525
+  _globals['_INPUT']._serialized_start=528
+  _globals['_INPUT']._serialized_end=967
+  _globals['_SANDBOXENTRY']._serialized_start=969
+  _globals['_SANDBOXENTRY']._serialized_end=1050
+  _globals['_SYNTHESIZEDARGUMENTS']._serialized_start=1053
+  _globals['_SYNTHESIZEDARGUMENTS']._serialized_end=1230
+  _globals['_LARGECONSTANTGRAPH']._serialized_start=1232
+  _globals['_LARGECONSTANTGRAPH']._serialized_end=1314
+  _globals['_EXPECTATION']._serialized_start=1317
+  _globals['_EXPECTATION']._serialized_end=1540
+  _globals['_EXPECTEDIMPORT']._serialized_start=1543
+  _globals['_EXPECTEDIMPORT']._serialized_end=1816
+  _globals['_EXPECTEDEXPORT']._serialized_start=1819
+  _globals['_EXPECTEDEXPORT']._serialized_end=2021
+  _globals['_EXPECTEDFILE']._serialized_start=2024
+  _globals['_EXPECTEDFILE']._serialized_end=2200
+  _globals['_EXPECTEDDIAGNOSTIC']._serialized_start=2202
+  _globals['_EXPECTEDDIAGNOSTIC']._serialized_end=2253
+  _globals['_EXPECTEDERROR']._serialized_start=2256
+  _globals['_EXPECTEDERROR']._serialized_end=2403
 # @@protoc_insertion_point(module_scope)

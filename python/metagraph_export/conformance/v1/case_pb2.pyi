@@ -15,7 +15,10 @@ from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from metagraph_export.api.v1 import export_pb2 as _export_pb2
+from metagraph_export.api.v1 import import_pb2 as _import_pb2
+from metagraph_export.snapshot.v1 import snapshot_pb2 as _snapshot_pb2
 from metagraph_export.tf import meta_graph_pb2 as _meta_graph_pb2
+from metagraph_export.tf import saver_pb2 as _saver_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -186,7 +189,8 @@ Global___TestCase: _TypeAlias = TestCase  # noqa: Y015
 @_typing.final
 class Input(_message.Message):
     """The arguments of the call. Exactly one of: `arguments` (possibly with
-    `arguments_files`), `raw_arguments`, `synthesized`.
+    `arguments_files`), `raw_arguments`, `synthesized` for an export;
+    `import_arguments`, `raw_import_arguments` for an import (spec/import.md).
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -196,10 +200,15 @@ class Input(_message.Message):
     RAW_ARGUMENTS_FIELD_NUMBER: _builtins.int
     SYNTHESIZED_FIELD_NUMBER: _builtins.int
     SANDBOX_FIELD_NUMBER: _builtins.int
+    IMPORT_ARGUMENTS_FIELD_NUMBER: _builtins.int
+    IMPORT_ARGUMENTS_FILES_FIELD_NUMBER: _builtins.int
+    RAW_IMPORT_ARGUMENTS_FIELD_NUMBER: _builtins.int
     raw_arguments: _builtins.bytes
     """Bytes an implementation must parse as a serialized ExportArguments:
     malformed input that no message can express.
     """
+    raw_import_arguments: _builtins.bytes
+    """Bytes an implementation must parse as a serialized ImportArguments."""
     @_builtins.property
     def arguments_files(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Files holding ExportArguments (text format for .textproto, binary for
@@ -217,6 +226,19 @@ class Input(_message.Message):
     def sandbox(self) -> _containers.RepeatedCompositeFieldContainer[Global___SandboxEntry]:
         """Files and directories present in the sandbox before the call."""
 
+    @_builtins.property
+    def import_arguments(self) -> _import_pb2.ImportArguments:
+        """The arguments of an import_meta_graph call; a `filename` source is
+        relative to the sandbox. Merged over `import_arguments_files`.
+        """
+
+    @_builtins.property
+    def import_arguments_files(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Files holding ImportArguments (text format for .textproto), merged in
+        order with protobuf merge semantics before `import_arguments`: lets many
+        import cases share one meta graph or one target graph.
+        """
+
     def __init__(
         self,
         *,
@@ -225,14 +247,22 @@ class Input(_message.Message):
         raw_arguments: _builtins.bytes | None = ...,
         synthesized: Global___SynthesizedArguments | None = ...,
         sandbox: _abc.Iterable[Global___SandboxEntry] | None = ...,
+        import_arguments: _import_pb2.ImportArguments | None = ...,
+        import_arguments_files: _abc.Iterable[_builtins.str] | None = ...,
+        raw_import_arguments: _builtins.bytes | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_raw_arguments", b"_raw_arguments", "arguments", b"arguments", "raw_arguments", b"raw_arguments", "synthesized", b"synthesized"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_raw_arguments", b"_raw_arguments", "_raw_import_arguments", b"_raw_import_arguments", "arguments", b"arguments", "import_arguments", b"import_arguments", "raw_arguments", b"raw_arguments", "raw_import_arguments", b"raw_import_arguments", "synthesized", b"synthesized"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_raw_arguments", b"_raw_arguments", "arguments", b"arguments", "arguments_files", b"arguments_files", "raw_arguments", b"raw_arguments", "sandbox", b"sandbox", "synthesized", b"synthesized"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_raw_arguments", b"_raw_arguments", "_raw_import_arguments", b"_raw_import_arguments", "arguments", b"arguments", "arguments_files", b"arguments_files", "import_arguments", b"import_arguments", "import_arguments_files", b"import_arguments_files", "raw_arguments", b"raw_arguments", "raw_import_arguments", b"raw_import_arguments", "sandbox", b"sandbox", "synthesized", b"synthesized"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__raw_arguments: _TypeAlias = _typing.Literal["raw_arguments"]  # noqa: Y015
     _WhichOneofArgType__raw_arguments: _TypeAlias = _typing.Literal["_raw_arguments", b"_raw_arguments"]  # noqa: Y015
+    _WhichOneofReturnType__raw_import_arguments: _TypeAlias = _typing.Literal["raw_import_arguments"]  # noqa: Y015
+    _WhichOneofArgType__raw_import_arguments: _TypeAlias = _typing.Literal["_raw_import_arguments", b"_raw_import_arguments"]  # noqa: Y015
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__raw_arguments) -> _WhichOneofReturnType__raw_arguments | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__raw_import_arguments) -> _WhichOneofReturnType__raw_import_arguments | None: ...
 
 Global___Input: _TypeAlias = Input  # noqa: Y015
 
@@ -338,6 +368,7 @@ class Expectation(_message.Message):
 
     EXPORT_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
+    IMPORT_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def export(self) -> Global___ExpectedExport: ...
     @_builtins.property
@@ -348,15 +379,66 @@ class Expectation(_message.Message):
         export: Global___ExpectedExport | None = ...,
         error: Global___ExpectedError | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "export", b"export", "outcome", b"outcome"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "export", b"export", "import", b"import", "outcome", b"outcome"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "export", b"export", "outcome", b"outcome"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "export", b"export", "import", b"import", "outcome", b"outcome"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_outcome: _TypeAlias = _typing.Literal["export", "error"]  # noqa: Y015
+    _WhichOneofReturnType_outcome: _TypeAlias = _typing.Literal["export", "error", "import"]  # noqa: Y015
     _WhichOneofArgType_outcome: _TypeAlias = _typing.Literal["outcome", b"outcome"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_outcome) -> _WhichOneofReturnType_outcome | None: ...
 
 Global___Expectation: _TypeAlias = Expectation  # noqa: Y015
+
+@_typing.final
+class ExpectedImport(_message.Message):
+    """What import_meta_graph leaves behind (IMP-RESULT). A failed import changes
+    nothing: its expectation is an `error` (without files).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SNAPSHOT_FIELD_NUMBER: _builtins.int
+    SAVER_DEF_FIELD_NUMBER: _builtins.int
+    RETURN_ELEMENTS_FIELD_NUMBER: _builtins.int
+    DIAGNOSTICS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def snapshot(self) -> _snapshot_pb2.GraphSnapshot:
+        """The target graph after the import. Compared with nodes and collections in
+        order, the function library as a map by name, output_shapes and
+        operation_inputs as maps.
+        """
+
+    @_builtins.property
+    def saver_def(self) -> _saver_pb2.SaverDef:
+        """The SaverDef of the Saver built from the meta graph's saver_def
+        (IMP-SAVER); unset when none is built.
+        """
+
+    @_builtins.property
+    def return_elements(self) -> _import_pb2.NameList:
+        """The names of the requested return elements, in order; unset: None."""
+
+    @_builtins.property
+    def diagnostics(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExpectedDiagnostic]:
+        """The diagnostics the call reports (spec/import.md, IMP-DIAG)."""
+
+    def __init__(
+        self,
+        *,
+        snapshot: _snapshot_pb2.GraphSnapshot | None = ...,
+        saver_def: _saver_pb2.SaverDef | None = ...,
+        return_elements: _import_pb2.NameList | None = ...,
+        diagnostics: _abc.Iterable[Global___ExpectedDiagnostic] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_saver_def", b"_saver_def", "return_elements", b"return_elements", "saver_def", b"saver_def", "snapshot", b"snapshot"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_saver_def", b"_saver_def", "diagnostics", b"diagnostics", "return_elements", b"return_elements", "saver_def", b"saver_def", "snapshot", b"snapshot"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__saver_def: _TypeAlias = _typing.Literal["saver_def"]  # noqa: Y015
+    _WhichOneofArgType__saver_def: _TypeAlias = _typing.Literal["_saver_def", b"_saver_def"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__saver_def) -> _WhichOneofReturnType__saver_def | None: ...
+
+Global___ExpectedImport: _TypeAlias = ExpectedImport  # noqa: Y015
 
 @_typing.final
 class ExpectedExport(_message.Message):

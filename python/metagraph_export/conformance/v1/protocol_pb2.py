@@ -25,33 +25,38 @@ _sym_db = _symbol_database.Default()
 
 
 from metagraph_export.api.v1 import export_pb2 as metagraph__export_dot_api_dot_v1_dot_export__pb2
+from metagraph_export.api.v1 import import_pb2 as metagraph__export_dot_api_dot_v1_dot_import__pb2
 from metagraph_export.conformance.v1 import case_pb2 as metagraph__export_dot_conformance_dot_v1_dot_case__pb2
+from metagraph_export.snapshot.v1 import snapshot_pb2 as metagraph__export_dot_snapshot_dot_v1_dot_snapshot__pb2
 from metagraph_export.tf import meta_graph_pb2 as metagraph__export_dot_tf_dot_meta__graph__pb2
+from metagraph_export.tf import saver_pb2 as metagraph__export_dot_tf_dot_saver__pb2
 
 
-DESCRIPTOR = _metagraph_export_pool.POOL.AddSerializedFile(b'\n.metagraph_export/conformance/v1/protocol.proto\x12\x1fmetagraph_export.conformance.v1\x1a$metagraph_export/api/v1/export.proto\x1a*metagraph_export/conformance/v1/case.proto\x1a$metagraph_export/tf/meta_graph.proto\"\x8c\x01\n\rTesteeRequest\x12\x37\n\x05hello\x18\x01 \x01(\x0b\x32&.metagraph_export.conformance.v1.HelloH\x00\x12\x37\n\x03run\x18\x02 \x01(\x0b\x32(.metagraph_export.conformance.v1.RunCaseH\x00\x42\t\n\x07request\"\x99\x01\n\x0eTesteeResponse\x12<\n\x05hello\x18\x01 \x01(\x0b\x32+.metagraph_export.conformance.v1.HelloReplyH\x00\x12=\n\x06result\x18\x02 \x01(\x0b\x32+.metagraph_export.conformance.v1.CaseResultH\x00\x42\n\n\x08response\"c\n\x05Hello\x12J\n\x10protocol_version\x18\x01 \x01(\x0e\x32\x30.metagraph_export.conformance.v1.ProtocolVersion\x12\x0e\n\x06runner\x18\x02 \x01(\t\"p\n\nHelloReply\x12J\n\x10protocol_version\x18\x01 \x01(\x0e\x32\x30.metagraph_export.conformance.v1.ProtocolVersion\x12\x16\n\x0eimplementation\x18\x02 \x01(\t\">\n\x07RunCase\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\targuments\x18\x02 \x01(\x0c\x12\x0f\n\x07sandbox\x18\x03 \x01(\t\"\xa9\x01\n\nCaseResult\x12=\n\x08\x65xported\x18\x01 \x01(\x0b\x32).metagraph_export.conformance.v1.ExportedH\x00\x12\x39\n\x06\x66\x61iled\x18\x02 \x01(\x0b\x32\'.metagraph_export.conformance.v1.FailedH\x00\x12\x17\n\rruntime_error\x18\x03 \x01(\tH\x00\x42\x08\n\x06result\"v\n\x08\x45xported\x12\x30\n\x0emeta_graph_def\x18\x01 \x01(\x0b\x32\x18.tensorflow.MetaGraphDef\x12\x38\n\x0b\x64iagnostics\x18\x02 \x03(\x0b\x32#.metagraph_export.api.v1.Diagnostic\"[\n\x06\x46\x61iled\x12@\n\x08\x63\x61tegory\x18\x01 \x01(\x0e\x32..metagraph_export.conformance.v1.ErrorCategory\x12\x0f\n\x07message\x18\x02 \x01(\t*K\n\x0fProtocolVersion\x12 \n\x1cPROTOCOL_VERSION_UNSPECIFIED\x10\x00\x12\x16\n\x12PROTOCOL_VERSION_1\x10\x01\x62\x06proto3')
+DESCRIPTOR = _metagraph_export_pool.POOL.AddSerializedFile(b'\n.metagraph_export/conformance/v1/protocol.proto\x12\x1fmetagraph_export.conformance.v1\x1a$metagraph_export/api/v1/export.proto\x1a$metagraph_export/api/v1/import.proto\x1a*metagraph_export/conformance/v1/case.proto\x1a+metagraph_export/snapshot/v1/snapshot.proto\x1a$metagraph_export/tf/meta_graph.proto\x1a\x1fmetagraph_export/tf/saver.proto\"\x8c\x01\n\rTesteeRequest\x12\x37\n\x05hello\x18\x01 \x01(\x0b\x32&.metagraph_export.conformance.v1.HelloH\x00\x12\x37\n\x03run\x18\x02 \x01(\x0b\x32(.metagraph_export.conformance.v1.RunCaseH\x00\x42\t\n\x07request\"\x99\x01\n\x0eTesteeResponse\x12<\n\x05hello\x18\x01 \x01(\x0b\x32+.metagraph_export.conformance.v1.HelloReplyH\x00\x12=\n\x06result\x18\x02 \x01(\x0b\x32+.metagraph_export.conformance.v1.CaseResultH\x00\x42\n\n\x08response\"c\n\x05Hello\x12J\n\x10protocol_version\x18\x01 \x01(\x0e\x32\x30.metagraph_export.conformance.v1.ProtocolVersion\x12\x0e\n\x06runner\x18\x02 \x01(\t\"\x86\x01\n\nHelloReply\x12J\n\x10protocol_version\x18\x01 \x01(\x0e\x32\x30.metagraph_export.conformance.v1.ProtocolVersion\x12\x16\n\x0eimplementation\x18\x02 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x03 \x03(\t\"r\n\x07RunCase\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\targuments\x18\x02 \x01(\x0c\x12\x0f\n\x07sandbox\x18\x03 \x01(\t\x12\x1d\n\x10import_arguments\x18\x04 \x01(\x0cH\x00\x88\x01\x01\x42\x13\n\x11_import_arguments\"\xe8\x01\n\nCaseResult\x12=\n\x08\x65xported\x18\x01 \x01(\x0b\x32).metagraph_export.conformance.v1.ExportedH\x00\x12\x39\n\x06\x66\x61iled\x18\x02 \x01(\x0b\x32\'.metagraph_export.conformance.v1.FailedH\x00\x12\x17\n\rruntime_error\x18\x03 \x01(\tH\x00\x12=\n\x08imported\x18\x04 \x01(\x0b\x32).metagraph_export.conformance.v1.ImportedH\x00\x42\x08\n\x06result\"v\n\x08\x45xported\x12\x30\n\x0emeta_graph_def\x18\x01 \x01(\x0b\x32\x18.tensorflow.MetaGraphDef\x12\x38\n\x0b\x64iagnostics\x18\x02 \x03(\x0b\x32#.metagraph_export.api.v1.Diagnostic\"\xfb\x01\n\x08Imported\x12=\n\x08snapshot\x18\x01 \x01(\x0b\x32+.metagraph_export.snapshot.v1.GraphSnapshot\x12,\n\tsaver_def\x18\x02 \x01(\x0b\x32\x14.tensorflow.SaverDefH\x00\x88\x01\x01\x12:\n\x0freturn_elements\x18\x03 \x01(\x0b\x32!.metagraph_export.api.v1.NameList\x12\x38\n\x0b\x64iagnostics\x18\x04 \x03(\x0b\x32#.metagraph_export.api.v1.DiagnosticB\x0c\n\n_saver_def\"[\n\x06\x46\x61iled\x12@\n\x08\x63\x61tegory\x18\x01 \x01(\x0e\x32..metagraph_export.conformance.v1.ErrorCategory\x12\x0f\n\x07message\x18\x02 \x01(\t*K\n\x0fProtocolVersion\x12 \n\x1cPROTOCOL_VERSION_UNSPECIFIED\x10\x00\x12\x16\n\x12PROTOCOL_VERSION_1\x10\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'metagraph_export.conformance.v1.protocol_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROTOCOLVERSION']._serialized_start=1166
-  _globals['_PROTOCOLVERSION']._serialized_end=1241
-  _globals['_TESTEEREQUEST']._serialized_start=204
-  _globals['_TESTEEREQUEST']._serialized_end=344
-  _globals['_TESTEERESPONSE']._serialized_start=347
-  _globals['_TESTEERESPONSE']._serialized_end=500
-  _globals['_HELLO']._serialized_start=502
-  _globals['_HELLO']._serialized_end=601
-  _globals['_HELLOREPLY']._serialized_start=603
-  _globals['_HELLOREPLY']._serialized_end=715
-  _globals['_RUNCASE']._serialized_start=717
-  _globals['_RUNCASE']._serialized_end=779
-  _globals['_CASERESULT']._serialized_start=782
-  _globals['_CASERESULT']._serialized_end=951
-  _globals['_EXPORTED']._serialized_start=953
-  _globals['_EXPORTED']._serialized_end=1071
-  _globals['_FAILED']._serialized_start=1073
-  _globals['_FAILED']._serialized_end=1164
+  _globals['_PROTOCOLVERSION']._serialized_start=1674
+  _globals['_PROTOCOLVERSION']._serialized_end=1749
+  _globals['_TESTEEREQUEST']._serialized_start=320
+  _globals['_TESTEEREQUEST']._serialized_end=460
+  _globals['_TESTEERESPONSE']._serialized_start=463
+  _globals['_TESTEERESPONSE']._serialized_end=616
+  _globals['_HELLO']._serialized_start=618
+  _globals['_HELLO']._serialized_end=717
+  _globals['_HELLOREPLY']._serialized_start=720
+  _globals['_HELLOREPLY']._serialized_end=854
+  _globals['_RUNCASE']._serialized_start=856
+  _globals['_RUNCASE']._serialized_end=970
+  _globals['_CASERESULT']._serialized_start=973
+  _globals['_CASERESULT']._serialized_end=1205
+  _globals['_EXPORTED']._serialized_start=1207
+  _globals['_EXPORTED']._serialized_end=1325
+  _globals['_IMPORTED']._serialized_start=1328
+  _globals['_IMPORTED']._serialized_end=1579
+  _globals['_FAILED']._serialized_start=1581
+  _globals['_FAILED']._serialized_end=1672
 # @@protoc_insertion_point(module_scope)

@@ -22,8 +22,11 @@ from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from metagraph_export.api.v1 import export_pb2 as _export_pb2
+from metagraph_export.api.v1 import import_pb2 as _import_pb2
 from metagraph_export.conformance.v1 import case_pb2 as _case_pb2
+from metagraph_export.snapshot.v1 import snapshot_pb2 as _snapshot_pb2
 from metagraph_export.tf import meta_graph_pb2 as _meta_graph_pb2
+from metagraph_export.tf import saver_pb2 as _saver_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -134,18 +137,26 @@ class HelloReply(_message.Message):
 
     PROTOCOL_VERSION_FIELD_NUMBER: _builtins.int
     IMPLEMENTATION_FIELD_NUMBER: _builtins.int
+    CAPABILITIES_FIELD_NUMBER: _builtins.int
     protocol_version: Global___ProtocolVersion.ValueType
     implementation: _builtins.str
     """What the program is, e.g. "metagraph-export-node 0.1.0"."""
+    @_builtins.property
+    def capabilities(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What the program can do beyond export: "import" (import_meta_graph).
+        The runner skips the cases of a capability the program does not name.
+        """
+
     def __init__(
         self,
         *,
         protocol_version: Global___ProtocolVersion.ValueType = ...,
         implementation: _builtins.str = ...,
+        capabilities: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["implementation", b"implementation", "protocol_version", b"protocol_version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["capabilities", b"capabilities", "implementation", b"implementation", "protocol_version", b"protocol_version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -158,6 +169,7 @@ class RunCase(_message.Message):
     CASE_ID_FIELD_NUMBER: _builtins.int
     ARGUMENTS_FIELD_NUMBER: _builtins.int
     SANDBOX_FIELD_NUMBER: _builtins.int
+    IMPORT_ARGUMENTS_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     """The case's id, for the program's logs; it must not change the result."""
     arguments: _builtins.bytes
@@ -167,18 +179,27 @@ class RunCase(_message.Message):
     """
     sandbox: _builtins.str
     """The case's sandbox directory, absolute; it exists."""
+    import_arguments: _builtins.bytes
+    """For an import case (only sent to a program with the "import"
+    capability), instead of `arguments`: a serialized
+    metagraph_export.api.v1.ImportArguments, malformed on purpose in some
+    cases. A `filename` source in it is absolute, inside `sandbox`.
+    """
     def __init__(
         self,
         *,
         case_id: _builtins.str = ...,
         arguments: _builtins.bytes = ...,
         sandbox: _builtins.str = ...,
+        import_arguments: _builtins.bytes | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_import_arguments", b"_import_arguments", "import_arguments", b"import_arguments"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arguments", b"arguments", "case_id", b"case_id", "sandbox", b"sandbox"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_import_arguments", b"_import_arguments", "arguments", b"arguments", "case_id", b"case_id", "import_arguments", b"import_arguments", "sandbox", b"sandbox"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__import_arguments: _TypeAlias = _typing.Literal["import_arguments"]  # noqa: Y015
+    _WhichOneofArgType__import_arguments: _TypeAlias = _typing.Literal["_import_arguments", b"_import_arguments"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__import_arguments) -> _WhichOneofReturnType__import_arguments | None: ...
 
 Global___RunCase: _TypeAlias = RunCase  # noqa: Y015
 
@@ -189,6 +210,7 @@ class CaseResult(_message.Message):
     EXPORTED_FIELD_NUMBER: _builtins.int
     FAILED_FIELD_NUMBER: _builtins.int
     RUNTIME_ERROR_FIELD_NUMBER: _builtins.int
+    IMPORTED_FIELD_NUMBER: _builtins.int
     runtime_error: _builtins.str
     """The program could not run the case at all (a bug, an unimplemented
     feature). The case fails, with this text as the reason.
@@ -201,18 +223,23 @@ class CaseResult(_message.Message):
     def failed(self) -> Global___Failed:
         """The call failed with an error of the specification."""
 
+    @_builtins.property
+    def imported(self) -> Global___Imported:
+        """The import returned."""
+
     def __init__(
         self,
         *,
         exported: Global___Exported | None = ...,
         failed: Global___Failed | None = ...,
         runtime_error: _builtins.str = ...,
+        imported: Global___Imported | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["exported", b"exported", "failed", b"failed", "result", b"result", "runtime_error", b"runtime_error"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["exported", b"exported", "failed", b"failed", "imported", b"imported", "result", b"result", "runtime_error", b"runtime_error"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["exported", b"exported", "failed", b"failed", "result", b"result", "runtime_error", b"runtime_error"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["exported", b"exported", "failed", b"failed", "imported", b"imported", "result", b"result", "runtime_error", b"runtime_error"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["exported", "failed", "runtime_error"]  # noqa: Y015
+    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["exported", "failed", "runtime_error", "imported"]  # noqa: Y015
     _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_result) -> _WhichOneofReturnType_result | None: ...
 
@@ -241,6 +268,44 @@ class Exported(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Exported: _TypeAlias = Exported  # noqa: Y015
+
+@_typing.final
+class Imported(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SNAPSHOT_FIELD_NUMBER: _builtins.int
+    SAVER_DEF_FIELD_NUMBER: _builtins.int
+    RETURN_ELEMENTS_FIELD_NUMBER: _builtins.int
+    DIAGNOSTICS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def snapshot(self) -> _snapshot_pb2.GraphSnapshot: ...
+    @_builtins.property
+    def saver_def(self) -> _saver_pb2.SaverDef: ...
+    @_builtins.property
+    def return_elements(self) -> _import_pb2.NameList:
+        """Unset: None."""
+
+    @_builtins.property
+    def diagnostics(self) -> _containers.RepeatedCompositeFieldContainer[_export_pb2.Diagnostic]:
+        """code, severity, subject, message, as for an export."""
+
+    def __init__(
+        self,
+        *,
+        snapshot: _snapshot_pb2.GraphSnapshot | None = ...,
+        saver_def: _saver_pb2.SaverDef | None = ...,
+        return_elements: _import_pb2.NameList | None = ...,
+        diagnostics: _abc.Iterable[_export_pb2.Diagnostic] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_saver_def", b"_saver_def", "return_elements", b"return_elements", "saver_def", b"saver_def", "snapshot", b"snapshot"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_saver_def", b"_saver_def", "diagnostics", b"diagnostics", "return_elements", b"return_elements", "saver_def", b"saver_def", "snapshot", b"snapshot"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__saver_def: _TypeAlias = _typing.Literal["saver_def"]  # noqa: Y015
+    _WhichOneofArgType__saver_def: _TypeAlias = _typing.Literal["_saver_def", b"_saver_def"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__saver_def) -> _WhichOneofReturnType__saver_def | None: ...
+
+Global___Imported: _TypeAlias = Imported  # noqa: Y015
 
 @_typing.final
 class Failed(_message.Message):

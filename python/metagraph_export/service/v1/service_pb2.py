@@ -25,35 +25,42 @@ _sym_db = _symbol_database.Default()
 
 
 from metagraph_export.api.v1 import export_pb2 as metagraph__export_dot_api_dot_v1_dot_export__pb2
+from metagraph_export.api.v1 import import_pb2 as metagraph__export_dot_api_dot_v1_dot_import__pb2
+from metagraph_export.snapshot.v1 import snapshot_pb2 as metagraph__export_dot_snapshot_dot_v1_dot_snapshot__pb2
 from metagraph_export.tf import graph_debug_info_pb2 as metagraph__export_dot_tf_dot_graph__debug__info__pb2
 from metagraph_export.tf import meta_graph_pb2 as metagraph__export_dot_tf_dot_meta__graph__pb2
+from metagraph_export.tf import saver_pb2 as metagraph__export_dot_tf_dot_saver__pb2
 
 
-DESCRIPTOR = _metagraph_export_pool.POOL.AddSerializedFile(b'\n)metagraph_export/service/v1/service.proto\x12\x1bmetagraph_export.service.v1\x1a$metagraph_export/api/v1/export.proto\x1a*metagraph_export/tf/graph_debug_info.proto\x1a$metagraph_export/tf/meta_graph.proto\"L\n\rExportRequest\x12;\n\targuments\x18\x01 \x01(\x0b\x32(.metagraph_export.api.v1.ExportArguments\"\x89\x02\n\x0e\x45xportResponse\x12\x30\n\x0emeta_graph_def\x18\x01 \x01(\x0b\x32\x18.tensorflow.MetaGraphDef\x12\x18\n\x10meta_graph_bytes\x18\x02 \x01(\x0c\x12.\n\ndebug_info\x18\x03 \x01(\x0b\x32\x1a.tensorflow.GraphDebugInfo\x12\x1d\n\x10\x64\x65\x62ug_info_bytes\x18\x04 \x01(\x0cH\x00\x88\x01\x01\x12\x38\n\x0b\x64iagnostics\x18\x05 \x03(\x0b\x32#.metagraph_export.api.v1.Diagnostic\x12\r\n\x05\x66iles\x18\x06 \x03(\tB\x13\n\x11_debug_info_bytes\"8\n\x13\x45xportStreamRequest\x12\r\n\x05\x63hunk\x18\x01 \x01(\x0c\x12\x12\n\ntotal_size\x18\x02 \x01(\x03\"\x90\x01\n\x14\x45xportStreamResponse\x12;\n\x04head\x18\x01 \x01(\x0b\x32+.metagraph_export.service.v1.ExportResponseH\x00\x12\x33\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\".metagraph_export.service.v1.ChunkH\x00\x42\x06\n\x04part\"d\n\x05\x43hunk\x12\x39\n\x05\x66ield\x18\x01 \x01(\x0e\x32*.metagraph_export.service.v1.ResponseField\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x12\n\nfield_size\x18\x03 \x01(\x03\"\x10\n\x0eGetInfoRequest\"\xa1\x01\n\x0fGetInfoResponse\x12\x16\n\x0eimplementation\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0cspec_version\x18\x03 \x01(\t\x12\x1a\n\x12tensorflow_version\x18\x04 \x01(\t\x12\x33\n\x06limits\x18\x05 \x01(\x0b\x32#.metagraph_export.service.v1.Limits\"_\n\x06Limits\x12\x19\n\x11max_message_bytes\x18\x01 \x01(\x03\x12\x18\n\x10max_stream_bytes\x18\x02 \x01(\x03\x12 \n\x18\x66ilename_writing_enabled\x18\x03 \x01(\x08*\x7f\n\rResponseField\x12\x1e\n\x1aRESPONSE_FIELD_UNSPECIFIED\x10\x00\x12\x12\n\x0eMETA_GRAPH_DEF\x10\x01\x12\x14\n\x10META_GRAPH_BYTES\x10\x02\x12\x0e\n\nDEBUG_INFO\x10\x03\x12\x14\n\x10\x44\x45\x42UG_INFO_BYTES\x10\x04\x32\xd1\x02\n\rExportService\x12\x61\n\x06\x45xport\x12*.metagraph_export.service.v1.ExportRequest\x1a+.metagraph_export.service.v1.ExportResponse\x12w\n\x0c\x45xportStream\x12\x30.metagraph_export.service.v1.ExportStreamRequest\x1a\x31.metagraph_export.service.v1.ExportStreamResponse(\x01\x30\x01\x12\x64\n\x07GetInfo\x12+.metagraph_export.service.v1.GetInfoRequest\x1a,.metagraph_export.service.v1.GetInfoResponseb\x06proto3')
+DESCRIPTOR = _metagraph_export_pool.POOL.AddSerializedFile(b'\n)metagraph_export/service/v1/service.proto\x12\x1bmetagraph_export.service.v1\x1a$metagraph_export/api/v1/export.proto\x1a$metagraph_export/api/v1/import.proto\x1a+metagraph_export/snapshot/v1/snapshot.proto\x1a*metagraph_export/tf/graph_debug_info.proto\x1a$metagraph_export/tf/meta_graph.proto\x1a\x1fmetagraph_export/tf/saver.proto\"L\n\rExportRequest\x12;\n\targuments\x18\x01 \x01(\x0b\x32(.metagraph_export.api.v1.ExportArguments\"\x89\x02\n\x0e\x45xportResponse\x12\x30\n\x0emeta_graph_def\x18\x01 \x01(\x0b\x32\x18.tensorflow.MetaGraphDef\x12\x18\n\x10meta_graph_bytes\x18\x02 \x01(\x0c\x12.\n\ndebug_info\x18\x03 \x01(\x0b\x32\x1a.tensorflow.GraphDebugInfo\x12\x1d\n\x10\x64\x65\x62ug_info_bytes\x18\x04 \x01(\x0cH\x00\x88\x01\x01\x12\x38\n\x0b\x64iagnostics\x18\x05 \x03(\x0b\x32#.metagraph_export.api.v1.Diagnostic\x12\r\n\x05\x66iles\x18\x06 \x03(\tB\x13\n\x11_debug_info_bytes\"8\n\x13\x45xportStreamRequest\x12\r\n\x05\x63hunk\x18\x01 \x01(\x0c\x12\x12\n\ntotal_size\x18\x02 \x01(\x03\"\x90\x01\n\x14\x45xportStreamResponse\x12;\n\x04head\x18\x01 \x01(\x0b\x32+.metagraph_export.service.v1.ExportResponseH\x00\x12\x33\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\".metagraph_export.service.v1.ChunkH\x00\x42\x06\n\x04part\"d\n\x05\x43hunk\x12\x39\n\x05\x66ield\x18\x01 \x01(\x0e\x32*.metagraph_export.service.v1.ResponseField\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x12\n\nfield_size\x18\x03 \x01(\x03\"L\n\rImportRequest\x12;\n\targuments\x18\x01 \x01(\x0b\x32(.metagraph_export.api.v1.ImportArguments\"\x81\x02\n\x0eImportResponse\x12=\n\x08snapshot\x18\x01 \x01(\x0b\x32+.metagraph_export.snapshot.v1.GraphSnapshot\x12,\n\tsaver_def\x18\x02 \x01(\x0b\x32\x14.tensorflow.SaverDefH\x00\x88\x01\x01\x12:\n\x0freturn_elements\x18\x03 \x01(\x0b\x32!.metagraph_export.api.v1.NameList\x12\x38\n\x0b\x64iagnostics\x18\x04 \x03(\x0b\x32#.metagraph_export.api.v1.DiagnosticB\x0c\n\n_saver_def\"\x10\n\x0eGetInfoRequest\"\xa1\x01\n\x0fGetInfoResponse\x12\x16\n\x0eimplementation\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0cspec_version\x18\x03 \x01(\t\x12\x1a\n\x12tensorflow_version\x18\x04 \x01(\t\x12\x33\n\x06limits\x18\x05 \x01(\x0b\x32#.metagraph_export.service.v1.Limits\"_\n\x06Limits\x12\x19\n\x11max_message_bytes\x18\x01 \x01(\x03\x12\x18\n\x10max_stream_bytes\x18\x02 \x01(\x03\x12 \n\x18\x66ilename_writing_enabled\x18\x03 \x01(\x08*\x7f\n\rResponseField\x12\x1e\n\x1aRESPONSE_FIELD_UNSPECIFIED\x10\x00\x12\x12\n\x0eMETA_GRAPH_DEF\x10\x01\x12\x14\n\x10META_GRAPH_BYTES\x10\x02\x12\x0e\n\nDEBUG_INFO\x10\x03\x12\x14\n\x10\x44\x45\x42UG_INFO_BYTES\x10\x04\x32\xb4\x03\n\rExportService\x12\x61\n\x06\x45xport\x12*.metagraph_export.service.v1.ExportRequest\x1a+.metagraph_export.service.v1.ExportResponse\x12w\n\x0c\x45xportStream\x12\x30.metagraph_export.service.v1.ExportStreamRequest\x1a\x31.metagraph_export.service.v1.ExportStreamResponse(\x01\x30\x01\x12\x64\n\x07GetInfo\x12+.metagraph_export.service.v1.GetInfoRequest\x1a,.metagraph_export.service.v1.GetInfoResponse\x12\x61\n\x06Import\x12*.metagraph_export.service.v1.ImportRequest\x1a+.metagraph_export.service.v1.ImportResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'metagraph_export.service.v1.service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RESPONSEFIELD']._serialized_start=1126
-  _globals['_RESPONSEFIELD']._serialized_end=1253
-  _globals['_EXPORTREQUEST']._serialized_start=194
-  _globals['_EXPORTREQUEST']._serialized_end=270
-  _globals['_EXPORTRESPONSE']._serialized_start=273
-  _globals['_EXPORTRESPONSE']._serialized_end=538
-  _globals['_EXPORTSTREAMREQUEST']._serialized_start=540
-  _globals['_EXPORTSTREAMREQUEST']._serialized_end=596
-  _globals['_EXPORTSTREAMRESPONSE']._serialized_start=599
-  _globals['_EXPORTSTREAMRESPONSE']._serialized_end=743
-  _globals['_CHUNK']._serialized_start=745
-  _globals['_CHUNK']._serialized_end=845
-  _globals['_GETINFOREQUEST']._serialized_start=847
-  _globals['_GETINFOREQUEST']._serialized_end=863
-  _globals['_GETINFORESPONSE']._serialized_start=866
-  _globals['_GETINFORESPONSE']._serialized_end=1027
-  _globals['_LIMITS']._serialized_start=1029
-  _globals['_LIMITS']._serialized_end=1124
-  _globals['_EXPORTSERVICE']._serialized_start=1256
-  _globals['_EXPORTSERVICE']._serialized_end=1593
+  _globals['_RESPONSEFIELD']._serialized_start=1580
+  _globals['_RESPONSEFIELD']._serialized_end=1707
+  _globals['_EXPORTREQUEST']._serialized_start=310
+  _globals['_EXPORTREQUEST']._serialized_end=386
+  _globals['_EXPORTRESPONSE']._serialized_start=389
+  _globals['_EXPORTRESPONSE']._serialized_end=654
+  _globals['_EXPORTSTREAMREQUEST']._serialized_start=656
+  _globals['_EXPORTSTREAMREQUEST']._serialized_end=712
+  _globals['_EXPORTSTREAMRESPONSE']._serialized_start=715
+  _globals['_EXPORTSTREAMRESPONSE']._serialized_end=859
+  _globals['_CHUNK']._serialized_start=861
+  _globals['_CHUNK']._serialized_end=961
+  _globals['_IMPORTREQUEST']._serialized_start=963
+  _globals['_IMPORTREQUEST']._serialized_end=1039
+  _globals['_IMPORTRESPONSE']._serialized_start=1042
+  _globals['_IMPORTRESPONSE']._serialized_end=1299
+  _globals['_GETINFOREQUEST']._serialized_start=1301
+  _globals['_GETINFOREQUEST']._serialized_end=1317
+  _globals['_GETINFORESPONSE']._serialized_start=1320
+  _globals['_GETINFORESPONSE']._serialized_end=1481
+  _globals['_LIMITS']._serialized_start=1483
+  _globals['_LIMITS']._serialized_end=1578
+  _globals['_EXPORTSERVICE']._serialized_start=1710
+  _globals['_EXPORTSERVICE']._serialized_end=2146
 # @@protoc_insertion_point(module_scope)

@@ -13,8 +13,11 @@ from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from metagraph_export.api.v1 import export_pb2 as _export_pb2
+from metagraph_export.api.v1 import import_pb2 as _import_pb2
+from metagraph_export.snapshot.v1 import snapshot_pb2 as _snapshot_pb2
 from metagraph_export.tf import graph_debug_info_pb2 as _graph_debug_info_pb2
 from metagraph_export.tf import meta_graph_pb2 as _meta_graph_pb2
+from metagraph_export.tf import saver_pb2 as _saver_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -232,6 +235,72 @@ class Chunk(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Chunk: _TypeAlias = Chunk  # noqa: Y015
+
+@_typing.final
+class ImportRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ARGUMENTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def arguments(self) -> _import_pb2.ImportArguments:
+        """import_meta_graph's arguments. A `filename` source is read relative to
+        the server's output root, with the refusals of a write (no absolute
+        path, no "..", no symbolic link below the root), and refused with
+        FAILED_PRECONDITION when the server has none.
+        """
+
+    def __init__(
+        self,
+        *,
+        arguments: _import_pb2.ImportArguments | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["arguments", b"arguments"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arguments", b"arguments"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportRequest: _TypeAlias = ImportRequest  # noqa: Y015
+
+@_typing.final
+class ImportResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SNAPSHOT_FIELD_NUMBER: _builtins.int
+    SAVER_DEF_FIELD_NUMBER: _builtins.int
+    RETURN_ELEMENTS_FIELD_NUMBER: _builtins.int
+    DIAGNOSTICS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def snapshot(self) -> _snapshot_pb2.GraphSnapshot:
+        """The target graph after the import (IMP-RESULT)."""
+
+    @_builtins.property
+    def saver_def(self) -> _saver_pb2.SaverDef:
+        """The SaverDef of the Saver built from the meta graph's (IMP-SAVER)."""
+
+    @_builtins.property
+    def return_elements(self) -> _import_pb2.NameList:
+        """The names of the requested return elements; unset: none requested."""
+
+    @_builtins.property
+    def diagnostics(self) -> _containers.RepeatedCompositeFieldContainer[_export_pb2.Diagnostic]: ...
+    def __init__(
+        self,
+        *,
+        snapshot: _snapshot_pb2.GraphSnapshot | None = ...,
+        saver_def: _saver_pb2.SaverDef | None = ...,
+        return_elements: _import_pb2.NameList | None = ...,
+        diagnostics: _abc.Iterable[_export_pb2.Diagnostic] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_saver_def", b"_saver_def", "return_elements", b"return_elements", "saver_def", b"saver_def", "snapshot", b"snapshot"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_saver_def", b"_saver_def", "diagnostics", b"diagnostics", "return_elements", b"return_elements", "saver_def", b"saver_def", "snapshot", b"snapshot"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__saver_def: _TypeAlias = _typing.Literal["saver_def"]  # noqa: Y015
+    _WhichOneofArgType__saver_def: _TypeAlias = _typing.Literal["_saver_def", b"_saver_def"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__saver_def) -> _WhichOneofReturnType__saver_def | None: ...
+
+Global___ImportResponse: _TypeAlias = ImportResponse  # noqa: Y015
 
 @_typing.final
 class GetInfoRequest(_message.Message):

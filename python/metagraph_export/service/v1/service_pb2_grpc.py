@@ -50,6 +50,11 @@ class ExportServiceStub:
                 request_serializer=metagraph__export_dot_service_dot_v1_dot_service__pb2.GetInfoRequest.SerializeToString,
                 response_deserializer=metagraph__export_dot_service_dot_v1_dot_service__pb2.GetInfoResponse.FromString,
                 _registered_method=True)
+        self.Import = channel.unary_unary(
+                '/metagraph_export.service.v1.ExportService/Import',
+                request_serializer=metagraph__export_dot_service_dot_v1_dot_service__pb2.ImportRequest.SerializeToString,
+                response_deserializer=metagraph__export_dot_service_dot_v1_dot_service__pb2.ImportResponse.FromString,
+                _registered_method=True)
 
 
 class ExportServiceServicer:
@@ -83,6 +88,14 @@ class ExportServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Import(self, request, context):
+        """TensorFlow 2.21's import_meta_graph (spec/import.md), into the snapshot
+        the request carries. Errors map to status codes as for Export.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ExportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -100,6 +113,11 @@ def add_ExportServiceServicer_to_server(servicer, server):
                     servicer.GetInfo,
                     request_deserializer=metagraph__export_dot_service_dot_v1_dot_service__pb2.GetInfoRequest.FromString,
                     response_serializer=metagraph__export_dot_service_dot_v1_dot_service__pb2.GetInfoResponse.SerializeToString,
+            ),
+            'Import': grpc.unary_unary_rpc_method_handler(
+                    servicer.Import,
+                    request_deserializer=metagraph__export_dot_service_dot_v1_dot_service__pb2.ImportRequest.FromString,
+                    response_serializer=metagraph__export_dot_service_dot_v1_dot_service__pb2.ImportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -184,6 +202,33 @@ class ExportService:
             '/metagraph_export.service.v1.ExportService/GetInfo',
             metagraph__export_dot_service_dot_v1_dot_service__pb2.GetInfoRequest.SerializeToString,
             metagraph__export_dot_service_dot_v1_dot_service__pb2.GetInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Import(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/metagraph_export.service.v1.ExportService/Import',
+            metagraph__export_dot_service_dot_v1_dot_service__pb2.ImportRequest.SerializeToString,
+            metagraph__export_dot_service_dot_v1_dot_service__pb2.ImportResponse.FromString,
             options,
             channel_credentials,
             insecure,

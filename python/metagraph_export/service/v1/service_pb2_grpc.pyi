@@ -51,6 +51,10 @@ class ExportServiceStub:
     """
     GetInfo: _grpc.UnaryUnaryMultiCallable[_service_pb2.GetInfoRequest, _service_pb2.GetInfoResponse]
     """What this server is and what it accepts."""
+    Import: _grpc.UnaryUnaryMultiCallable[_service_pb2.ImportRequest, _service_pb2.ImportResponse]
+    """TensorFlow 2.21's import_meta_graph (spec/import.md), into the snapshot
+    the request carries. Errors map to status codes as for Export.
+    """
 
 @_typing.type_check_only
 class ExportServiceAsyncStub(ExportServiceStub):
@@ -71,6 +75,10 @@ class ExportServiceAsyncStub(ExportServiceStub):
     """
     GetInfo: _aio.UnaryUnaryMultiCallable[_service_pb2.GetInfoRequest, _service_pb2.GetInfoResponse]  # type: ignore[assignment]
     """What this server is and what it accepts."""
+    Import: _aio.UnaryUnaryMultiCallable[_service_pb2.ImportRequest, _service_pb2.ImportResponse]  # type: ignore[assignment]
+    """TensorFlow 2.21's import_meta_graph (spec/import.md), into the snapshot
+    the request carries. Errors map to status codes as for Export.
+    """
 
 class ExportServiceServicer(metaclass=_abc_1.ABCMeta):
     """TensorFlow 2.21's export_meta_graph, without TensorFlow."""
@@ -106,5 +114,15 @@ class ExportServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_service_pb2.GetInfoResponse, _abc.Awaitable[_service_pb2.GetInfoResponse]]:
         """What this server is and what it accepts."""
+
+    @_abc_1.abstractmethod
+    def Import(
+        self,
+        request: _service_pb2.ImportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_service_pb2.ImportResponse, _abc.Awaitable[_service_pb2.ImportResponse]]:
+        """TensorFlow 2.21's import_meta_graph (spec/import.md), into the snapshot
+        the request carries. Errors map to status codes as for Export.
+        """
 
 def add_ExportServiceServicer_to_server(servicer: ExportServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
