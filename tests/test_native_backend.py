@@ -15,7 +15,7 @@ from typing import Any
 
 import metagraph_export
 import pytest
-from metagraph_export._arguments import to_kwargs
+from metagraph_export._pipeline import Arguments, run
 from metagraph_export.api.v1.export_pb2 import ExportArguments
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
 from metagraph_export_conformance.suite import load_suite
@@ -80,7 +80,7 @@ def _compare(data: bytes, directory: Path) -> str:
         assert native_error is not None and native_error.category == "MALFORMED_INPUT"
         return "malformed"
     try:
-        reference = metagraph_export.export(**to_kwargs(arguments))
+        reference = run(Arguments.from_proto(arguments, backend="python"))
     except metagraph_export.ExportError as error:
         if error.category == "WRITE_FAILED":
             # The extension writes nothing; the caller's writer fails there.
