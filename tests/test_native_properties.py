@@ -6,7 +6,9 @@ export through ``backend="python"`` and through ``backend="native"`` must
 agree exactly: the message's deterministic bytes, the meta graph file's bytes
 in binary and in text format, the debug file, the debug info, the
 diagnostics (code, severity, subject, message), or, where the export fails,
-the exception's class and message and the untouched output directory.
+the exception's class and message and the untouched output directory; and
+the same for the file contents asked for without a filename (the gRPC
+service's export).
 Profiles: see :mod:`metagraph_export.testing.profiles` (``ci`` unless told
 otherwise). Skipped when the extension is not installed.
 """
@@ -22,7 +24,7 @@ from typing import Any
 
 import pytest
 from hypothesis import event, given
-from metagraph_export import ExportError, _api
+from metagraph_export import ExportError, _api, _pipeline
 from metagraph_export.snapshot.v1.snapshot_pb2 import GraphSnapshot
 from metagraph_export.testing import strategies
 from metagraph_export.testing.profiles import settings_for
@@ -126,3 +128,34 @@ def test_native_and_python_agree(case: Case) -> None:
         assert actual == expected
         if expected[0] == "exported" and calls.severities:
             assert calls.severities == [[d[1] for d in expected[-1]]]
+
+
+def _contents(snapshot: GraphSnapshot, options: dict[str, Any]) -> Outcome:
+    """The encoded export without a filename, contents asked for, or its failure."""
+    try:
+        arguments = _pipeline.export_arguments(graph=snapshot, **options)
+        encoded = _pipeline.build_and_encode(arguments, contents=True)
+    except ExportError as error:
+        return ("failed", type(error), str(error))
+    debug_info = encoded.debug_info
+    return (
+        "exported",
+        encoded.meta_graph_def.SerializeToString(deterministic=True),
+        encoded.content,
+        None if debug_info is None else debug_info.SerializeToString(deterministic=True),
+        encoded.debug_content,
+        [(d.code, d.severity, d.subject, d.message) for d in encoded.diagnostics],
+    )
+
+
+@settings_for("fast")
+@given(strategies.snapshots_and_options(files=True))
+def test_contents_without_a_filename_agree(case: Case) -> None:
+    """The contents the gRPC service returns (no filename): the same message,
+    file and debug file contents, debug info and diagnostics, or failure."""
+    snapshot, options = case
+    expected = _contents(snapshot, {**options, "backend": "python"})
+    with _spied() as calls:
+        actual = _contents(snapshot, {**options, "backend": "native"})
+    event(f"{expected[0]}, {'declined' if calls.declined else 'native'}")
+    assert actual == expected
