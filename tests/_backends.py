@@ -2,9 +2,9 @@
 
 With the native extension installed and ``METAGRAPH_EXPORT_BACKEND`` unset
 (or ``auto`` or ``native``), :func:`metagraph_export.export` runs natively.
-A test of a behaviour the specification leaves to the implementation, where
-the native one chose otherwise, is marked :func:`native_differs`: an expected
-failure on the native backend, strict, so a change shows.
+A test of a behaviour where the native implementation differs from the
+reference (native/README.md lists them) is marked :func:`native_differs`: an
+expected failure on the native backend, strict, so a change shows.
 """
 
 from __future__ import annotations
