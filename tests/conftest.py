@@ -21,3 +21,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def python_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exports run on the Python stages (METAGRAPH_EXPORT_BACKEND=python), for
+    tests that patch those stages: with the native extension installed, the
+    default backend would not run the patched code."""
+    monkeypatch.setenv("METAGRAPH_EXPORT_BACKEND", "python")

@@ -414,10 +414,12 @@ def test_malformed_stream(target: str) -> None:
         assert _status(caught.value)[1]["reason"] == "MALFORMED_INPUT"
 
 
+@pytest.mark.usefixtures("python_backend")
 def test_graph_too_large(
     target: str, snapshot: metagraph_export.GraphSnapshot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """EXP-LIMIT-1, with the limit lowered in the (in-process) server."""
+    """EXP-LIMIT-1, with the limit lowered in the (in-process) server (whose
+    Python stages read it)."""
     from metagraph_export import _pipeline
 
     monkeypatch.setattr(_pipeline, "MAX_MESSAGE_BYTES", 999)

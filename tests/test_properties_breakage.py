@@ -19,6 +19,9 @@ from metagraph_export.testing import _checks as checks
 from metagraph_export.testing import strategies
 from metagraph_export.tf.node_def_pb2 import NodeDef
 
+# The breakages patch the Python stages, which the native backend would bypass.
+pytestmark = pytest.mark.usefixtures("python_backend")
+
 Case = tuple[GraphSnapshot, dict[str, Any]]
 Check = Callable[[GraphSnapshot, dict[str, Any]], None]
 

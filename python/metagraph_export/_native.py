@@ -121,21 +121,16 @@ def export(arguments: Arguments) -> Native | None:
         raise _exception(failure) from None
 
 
-# The attribute each exception names its subject by.
-_SUBJECT = {InvalidArgumentError: "argument", DecodeError: "what", WriteError: "path"}
-
-
 def _exception(failure: Any) -> ExportError:
-    """The package's exception for a native failure, with its message as is."""
+    """The package's exception for a native failure, made by its own
+    constructor from the failure's fields, so its message reads as the
+    Python stages' does."""
     cls = _ERRORS.get(failure.category, ExportError)
-    error = cls.__new__(cls)
-    Exception.__init__(error, failure.message)
-    subject = _SUBJECT.get(cls)
-    if subject is not None:
-        setattr(error, subject, failure.argument)
     if cls is GraphTooLargeError:
-        error.size = failure.size  # type: ignore[attr-defined]
-    return error
+        return GraphTooLargeError(failure.size)
+    if cls is ExportError:
+        return ExportError(str(failure))
+    return cls(failure.argument, failure.message)
 
 
 __all__ = ["BACKENDS", "ENVIRONMENT_VARIABLE", "Native", "chosen", "export", "module"]

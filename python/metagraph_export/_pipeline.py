@@ -432,10 +432,7 @@ def encode(
                 )
             )
             if contents:
-                try:
-                    debug_info = _debug_info.build(meta_graph_def, snapshot, arguments.export_scope)
-                except InvalidArgumentError:
-                    debug_info = None
+                debug_info = _debug_info_without_file(meta_graph_def, snapshot, arguments)
         if debug_info is not None:
             debug_content = encode_message(debug_info, arguments.as_text)
     for diagnostic in diagnostics:
@@ -447,6 +444,17 @@ def encode(
         debug_info=debug_info,
         debug_content=debug_content,
     )
+
+
+def _debug_info_without_file(
+    meta_graph_def: MetaGraphDef, snapshot: GraphSnapshot, arguments: Arguments
+) -> GraphDebugInfo | None:
+    """The debug info the file would hold, for contents asked for without a
+    filename; None where building it fails (no file, so no error)."""
+    try:
+        return _debug_info.build(meta_graph_def, snapshot, arguments.export_scope)
+    except InvalidArgumentError:
+        return None
 
 
 def _checked_encoding(meta_graph_def: MetaGraphDef, binary: bool) -> bytes | None:
@@ -513,12 +521,20 @@ def build_and_encode(
             for diagnostic in native.diagnostics:
                 diagnostic.log()
             for_file = contents or arguments.filename is not None
+            debug_info, debug_content = native.debug_info, native.debug_content
+            if contents and arguments.filename is None and arguments.save_debug_info:
+                # The native export builds debug info only for a file: the
+                # contents without one get it as encode() gives it.
+                snapshot = request(arguments).snapshot
+                debug_info = _debug_info_without_file(native.meta_graph_def, snapshot, arguments)
+                if debug_info is not None:
+                    debug_content = encode_message(debug_info, arguments.as_text)
             return Encoded(
                 meta_graph_def=native.meta_graph_def,
                 diagnostics=native.diagnostics,
                 content=native.content if for_file else None,
-                debug_info=native.debug_info,
-                debug_content=native.debug_content,
+                debug_info=debug_info,
+                debug_content=debug_content,
             )
     exporter_request = request(arguments)
     built = build(exporter_request)
