@@ -18,9 +18,7 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 # (source, destination below the build directory)
-PACKAGE_DATA = (
-    ("spec/registry/op_registry.binpb", "metagraph_export/data/op_registry.binpb"),
-)
+PACKAGE_DATA = (("spec/registry/op_registry.binpb", "metagraph_export/data/op_registry.binpb"),)
 # (source, destination below _suite/)
 SUITE_DATA = (
     ("conformance/cases", "cases"),

@@ -36,6 +36,8 @@ pub fn run() -> io::Result<()> {
                         "metagraph-export-native {}",
                         env!("CARGO_PKG_VERSION")
                     ),
+                    // Export only: the runner skips the import cases.
+                    capabilities: Vec::new(),
                 })
             }
             Some(testee_request::Request::Run(run)) => {

@@ -2224,6 +2224,109 @@ impl Canon for crate::gen::metagraph_export::api::v1::ExportArguments {
     }
 }
 
+impl Canon for crate::gen::metagraph_export::api::v1::ImportArguments {
+    fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
+        let slot = s.len();
+        s.push(0);
+        let mut n: u64 = 0;
+        if let Some(crate::gen::metagraph_export::api::v1::import_arguments::Source::MetaGraphDef(v)) = &self.source { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(crate::gen::metagraph_export::api::v1::import_arguments::Source::Filename(v)) = &self.source { n += 1 + ldlen(v.len() as u64); }
+        let v = &self.clear_devices; if *v { n += 1 + 1; }
+        if let Some(v) = &self.import_scope { n += 1 + ldlen(v.len() as u64); }
+        if let Some(v) = &self.graph { n += 1 + ldlen(v.canon_len(s)); }
+        for v in &self.input_map { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(v) = &self.unbound_inputs_col_name { n += 1 + ldlen(v.len() as u64); }
+        if let Some(v) = &self.restore_collections { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(v) = &self.return_elements { n += 1 + ldlen(v.canon_len(s)); }
+        s[slot] = n.min(u32::MAX as u64) as u32;
+        n
+    }
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+        *c += 1;
+        if let Some(crate::gen::metagraph_export::api::v1::import_arguments::Source::MetaGraphDef(v)) = &self.source { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(crate::gen::metagraph_export::api::v1::import_arguments::Source::Filename(v)) = &self.source { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+        let v = &self.clear_devices; if *v { b.extend_from_slice(&[24]); b.push(*v as u8); }
+        if let Some(v) = &self.import_scope { b.extend_from_slice(&[34]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+        if let Some(v) = &self.graph { b.extend_from_slice(&[42]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for v in &self.input_map { b.extend_from_slice(&[50]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(v) = &self.unbound_inputs_col_name { b.extend_from_slice(&[58]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+        if let Some(v) = &self.restore_collections { b.extend_from_slice(&[66]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(v) = &self.return_elements { b.extend_from_slice(&[74]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+    }
+    fn text(&self, p: &mut Printer) -> Result<(), TextError> {
+        if let Some(crate::gen::metagraph_export::api::v1::import_arguments::Source::MetaGraphDef(v)) = &self.source { p.open("meta_graph_def"); v.text(p)?; p.close(); }
+        if let Some(crate::gen::metagraph_export::api::v1::import_arguments::Source::Filename(v)) = &self.source { p.string("filename", v); }
+        let v = &self.clear_devices; if *v { p.boolean("clear_devices", *v); }
+        if let Some(v) = &self.import_scope { p.string("import_scope", v); }
+        if let Some(v) = &self.graph { p.open("graph"); v.text(p)?; p.close(); }
+        for v in &self.input_map { p.open("input_map"); v.text(p)?; p.close(); }
+        if let Some(v) = &self.unbound_inputs_col_name { p.string("unbound_inputs_col_name", v); }
+        if let Some(v) = &self.restore_collections { p.open("restore_collections"); v.text(p)?; p.close(); }
+        if let Some(v) = &self.return_elements { p.open("return_elements"); v.text(p)?; p.close(); }
+        Ok(())
+    }
+}
+
+impl Canon for crate::gen::metagraph_export::api::v1::InputMapping {
+    fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
+        let slot = s.len();
+        s.push(0);
+        let mut n: u64 = 0;
+        let v = &self.key; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
+        let v = &self.value; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
+        s[slot] = n.min(u32::MAX as u64) as u32;
+        n
+    }
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+        *c += 1;
+        let v = &self.key; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+        let v = &self.value; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+    }
+    fn text(&self, p: &mut Printer) -> Result<(), TextError> {
+        let v = &self.key; if !v.is_empty() { p.string("key", v); }
+        let v = &self.value; if !v.is_empty() { p.string("value", v); }
+        Ok(())
+    }
+}
+
+impl Canon for crate::gen::metagraph_export::api::v1::KeyList {
+    fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
+        let slot = s.len();
+        s.push(0);
+        let mut n: u64 = 0;
+        for v in &self.keys { n += 1 + ldlen(v.len() as u64); }
+        s[slot] = n.min(u32::MAX as u64) as u32;
+        n
+    }
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+        *c += 1;
+        for v in &self.keys { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+    }
+    fn text(&self, p: &mut Printer) -> Result<(), TextError> {
+        for v in &self.keys { p.string("keys", v); }
+        Ok(())
+    }
+}
+
+impl Canon for crate::gen::metagraph_export::api::v1::NameList {
+    fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
+        let slot = s.len();
+        s.push(0);
+        let mut n: u64 = 0;
+        for v in &self.names { n += 1 + ldlen(v.len() as u64); }
+        s[slot] = n.min(u32::MAX as u64) as u32;
+        n
+    }
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+        *c += 1;
+        for v in &self.names { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+    }
+    fn text(&self, p: &mut Printer) -> Result<(), TextError> {
+        for v in &self.names { p.string("names", v); }
+        Ok(())
+    }
+}
+
 impl Canon for crate::gen::metagraph_export::conformance::v1::CaseResult {
     fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
         let slot = s.len();
@@ -2232,6 +2335,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::CaseResult {
         if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::Exported(v)) = &self.result { n += 1 + ldlen(v.canon_len(s)); }
         if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::Failed(v)) = &self.result { n += 1 + ldlen(v.canon_len(s)); }
         if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::RuntimeError(v)) = &self.result { n += 1 + ldlen(v.len() as u64); }
+        if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::Imported(v)) = &self.result { n += 1 + ldlen(v.canon_len(s)); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
@@ -2240,11 +2344,13 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::CaseResult {
         if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::Exported(v)) = &self.result { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::Failed(v)) = &self.result { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::RuntimeError(v)) = &self.result { b.extend_from_slice(&[26]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+        if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::Imported(v)) = &self.result { b.extend_from_slice(&[34]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::Exported(v)) = &self.result { p.open("exported"); v.text(p)?; p.close(); }
         if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::Failed(v)) = &self.result { p.open("failed"); v.text(p)?; p.close(); }
         if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::RuntimeError(v)) = &self.result { p.string("runtime_error", v); }
+        if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::Imported(v)) = &self.result { p.open("imported"); v.text(p)?; p.close(); }
         Ok(())
     }
 }
@@ -2256,6 +2362,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::Expectation {
         let mut n: u64 = 0;
         if let Some(crate::gen::metagraph_export::conformance::v1::expectation::Outcome::Export(v)) = &self.outcome { n += 1 + ldlen(v.canon_len(s)); }
         if let Some(crate::gen::metagraph_export::conformance::v1::expectation::Outcome::Error(v)) = &self.outcome { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(crate::gen::metagraph_export::conformance::v1::expectation::Outcome::Import(v)) = &self.outcome { n += 1 + ldlen(v.canon_len(s)); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
@@ -2263,10 +2370,12 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::Expectation {
         *c += 1;
         if let Some(crate::gen::metagraph_export::conformance::v1::expectation::Outcome::Export(v)) = &self.outcome { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::metagraph_export::conformance::v1::expectation::Outcome::Error(v)) = &self.outcome { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(crate::gen::metagraph_export::conformance::v1::expectation::Outcome::Import(v)) = &self.outcome { b.extend_from_slice(&[26]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         if let Some(crate::gen::metagraph_export::conformance::v1::expectation::Outcome::Export(v)) = &self.outcome { p.open("export"); v.text(p)?; p.close(); }
         if let Some(crate::gen::metagraph_export::conformance::v1::expectation::Outcome::Error(v)) = &self.outcome { p.open("error"); v.text(p)?; p.close(); }
+        if let Some(crate::gen::metagraph_export::conformance::v1::expectation::Outcome::Import(v)) = &self.outcome { p.open("import"); v.text(p)?; p.close(); }
         Ok(())
     }
 }
@@ -2368,6 +2477,34 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::ExpectedFile {
     }
 }
 
+impl Canon for crate::gen::metagraph_export::conformance::v1::ExpectedImport {
+    fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
+        let slot = s.len();
+        s.push(0);
+        let mut n: u64 = 0;
+        if let Some(v) = &self.snapshot { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(v) = &self.saver_def { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(v) = &self.return_elements { n += 1 + ldlen(v.canon_len(s)); }
+        for v in &self.diagnostics { n += 1 + ldlen(v.canon_len(s)); }
+        s[slot] = n.min(u32::MAX as u64) as u32;
+        n
+    }
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+        *c += 1;
+        if let Some(v) = &self.snapshot { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(v) = &self.saver_def { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(v) = &self.return_elements { b.extend_from_slice(&[26]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for v in &self.diagnostics { b.extend_from_slice(&[34]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+    }
+    fn text(&self, p: &mut Printer) -> Result<(), TextError> {
+        if let Some(v) = &self.snapshot { p.open("snapshot"); v.text(p)?; p.close(); }
+        if let Some(v) = &self.saver_def { p.open("saver_def"); v.text(p)?; p.close(); }
+        if let Some(v) = &self.return_elements { p.open("return_elements"); v.text(p)?; p.close(); }
+        for v in &self.diagnostics { p.open("diagnostics"); v.text(p)?; p.close(); }
+        Ok(())
+    }
+}
+
 impl Canon for crate::gen::metagraph_export::conformance::v1::Exported {
     fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
         let slot = s.len();
@@ -2441,6 +2578,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::HelloReply {
         let mut n: u64 = 0;
         let v = &self.protocol_version; if *v != 0 { n += 1 + vlen(*v as i64 as u64); }
         let v = &self.implementation; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
+        for v in &self.capabilities { n += 1 + ldlen(v.len() as u64); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
@@ -2448,10 +2586,40 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::HelloReply {
         *c += 1;
         let v = &self.protocol_version; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         let v = &self.implementation; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+        for v in &self.capabilities { b.extend_from_slice(&[26]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         let v = &self.protocol_version; if *v != 0 { p.enumeration("protocol_version", *v, enum_name_metagraph_export_conformance_v1_ProtocolVersion); }
         let v = &self.implementation; if !v.is_empty() { p.string("implementation", v); }
+        for v in &self.capabilities { p.string("capabilities", v); }
+        Ok(())
+    }
+}
+
+impl Canon for crate::gen::metagraph_export::conformance::v1::Imported {
+    fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
+        let slot = s.len();
+        s.push(0);
+        let mut n: u64 = 0;
+        if let Some(v) = &self.snapshot { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(v) = &self.saver_def { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(v) = &self.return_elements { n += 1 + ldlen(v.canon_len(s)); }
+        for v in &self.diagnostics { n += 1 + ldlen(v.canon_len(s)); }
+        s[slot] = n.min(u32::MAX as u64) as u32;
+        n
+    }
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+        *c += 1;
+        if let Some(v) = &self.snapshot { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(v) = &self.saver_def { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(v) = &self.return_elements { b.extend_from_slice(&[26]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for v in &self.diagnostics { b.extend_from_slice(&[34]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+    }
+    fn text(&self, p: &mut Printer) -> Result<(), TextError> {
+        if let Some(v) = &self.snapshot { p.open("snapshot"); v.text(p)?; p.close(); }
+        if let Some(v) = &self.saver_def { p.open("saver_def"); v.text(p)?; p.close(); }
+        if let Some(v) = &self.return_elements { p.open("return_elements"); v.text(p)?; p.close(); }
+        for v in &self.diagnostics { p.open("diagnostics"); v.text(p)?; p.close(); }
         Ok(())
     }
 }
@@ -2466,6 +2634,9 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::Input {
         if let Some(v) = &self.raw_arguments { n += 1 + ldlen(v.len() as u64); }
         if let Some(v) = &self.synthesized { n += 1 + ldlen(v.canon_len(s)); }
         for v in &self.sandbox { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(v) = &self.import_arguments { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(v) = &self.raw_import_arguments { n += 1 + ldlen(v.len() as u64); }
+        for v in &self.import_arguments_files { n += 1 + ldlen(v.len() as u64); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
@@ -2476,6 +2647,9 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::Input {
         if let Some(v) = &self.raw_arguments { b.extend_from_slice(&[26]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
         if let Some(v) = &self.synthesized { b.extend_from_slice(&[34]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for v in &self.sandbox { b.extend_from_slice(&[42]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(v) = &self.import_arguments { b.extend_from_slice(&[50]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(v) = &self.raw_import_arguments { b.extend_from_slice(&[58]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
+        for v in &self.import_arguments_files { b.extend_from_slice(&[66]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         for v in &self.arguments_files { p.string("arguments_files", v); }
@@ -2483,6 +2657,9 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::Input {
         if let Some(v) = &self.raw_arguments { p.bytes("raw_arguments", v); }
         if let Some(v) = &self.synthesized { p.open("synthesized"); v.text(p)?; p.close(); }
         for v in &self.sandbox { p.open("sandbox"); v.text(p)?; p.close(); }
+        if let Some(v) = &self.import_arguments { p.open("import_arguments"); v.text(p)?; p.close(); }
+        if let Some(v) = &self.raw_import_arguments { p.bytes("raw_import_arguments", v); }
+        for v in &self.import_arguments_files { p.string("import_arguments_files", v); }
         Ok(())
     }
 }
@@ -2520,6 +2697,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::RunCase {
         let v = &self.case_id; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
         let v = &self.arguments; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
         let v = &self.sandbox; if !v.is_empty() { n += 1 + ldlen(v.len() as u64); }
+        if let Some(v) = &self.import_arguments { n += 1 + ldlen(v.len() as u64); }
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
@@ -2528,11 +2706,13 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::RunCase {
         let v = &self.case_id; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.arguments; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
         let v = &self.sandbox; if !v.is_empty() { b.extend_from_slice(&[26]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
+        if let Some(v) = &self.import_arguments { b.extend_from_slice(&[34]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
         let v = &self.case_id; if !v.is_empty() { p.string("case_id", v); }
         let v = &self.arguments; if !v.is_empty() { p.bytes("arguments", v); }
         let v = &self.sandbox; if !v.is_empty() { p.string("sandbox", v); }
+        if let Some(v) = &self.import_arguments { p.bytes("import_arguments", v); }
         Ok(())
     }
 }
@@ -2855,6 +3035,53 @@ impl Canon for crate::gen::metagraph_export::service::v1::GetInfoResponse {
         let v = &self.spec_version; if !v.is_empty() { p.string("spec_version", v); }
         let v = &self.tensorflow_version; if !v.is_empty() { p.string("tensorflow_version", v); }
         if let Some(v) = &self.limits { p.open("limits"); v.text(p)?; p.close(); }
+        Ok(())
+    }
+}
+
+impl Canon for crate::gen::metagraph_export::service::v1::ImportRequest {
+    fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
+        let slot = s.len();
+        s.push(0);
+        let mut n: u64 = 0;
+        if let Some(v) = &self.arguments { n += 1 + ldlen(v.canon_len(s)); }
+        s[slot] = n.min(u32::MAX as u64) as u32;
+        n
+    }
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+        *c += 1;
+        if let Some(v) = &self.arguments { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+    }
+    fn text(&self, p: &mut Printer) -> Result<(), TextError> {
+        if let Some(v) = &self.arguments { p.open("arguments"); v.text(p)?; p.close(); }
+        Ok(())
+    }
+}
+
+impl Canon for crate::gen::metagraph_export::service::v1::ImportResponse {
+    fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
+        let slot = s.len();
+        s.push(0);
+        let mut n: u64 = 0;
+        if let Some(v) = &self.snapshot { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(v) = &self.saver_def { n += 1 + ldlen(v.canon_len(s)); }
+        if let Some(v) = &self.return_elements { n += 1 + ldlen(v.canon_len(s)); }
+        for v in &self.diagnostics { n += 1 + ldlen(v.canon_len(s)); }
+        s[slot] = n.min(u32::MAX as u64) as u32;
+        n
+    }
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+        *c += 1;
+        if let Some(v) = &self.snapshot { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(v) = &self.saver_def { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        if let Some(v) = &self.return_elements { b.extend_from_slice(&[26]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+        for v in &self.diagnostics { b.extend_from_slice(&[34]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+    }
+    fn text(&self, p: &mut Printer) -> Result<(), TextError> {
+        if let Some(v) = &self.snapshot { p.open("snapshot"); v.text(p)?; p.close(); }
+        if let Some(v) = &self.saver_def { p.open("saver_def"); v.text(p)?; p.close(); }
+        if let Some(v) = &self.return_elements { p.open("return_elements"); v.text(p)?; p.close(); }
+        for v in &self.diagnostics { p.open("diagnostics"); v.text(p)?; p.close(); }
         Ok(())
     }
 }
@@ -4470,6 +4697,28 @@ impl Canon for crate::gen::tensorflow::SavedFunction {
     }
 }
 
+impl Canon for crate::gen::tensorflow::SavedModel {
+    fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
+        let slot = s.len();
+        s.push(0);
+        let mut n: u64 = 0;
+        let v = &self.saved_model_schema_version; if *v != 0 { n += 1 + vlen(*v as u64); }
+        for v in &self.meta_graphs { n += 1 + ldlen(v.canon_len(s)); }
+        s[slot] = n.min(u32::MAX as u64) as u32;
+        n
+    }
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+        *c += 1;
+        let v = &self.saved_model_schema_version; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as u64); }
+        for v in &self.meta_graphs { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
+    }
+    fn text(&self, p: &mut Printer) -> Result<(), TextError> {
+        let v = &self.saved_model_schema_version; if *v != 0 { p.int("saved_model_schema_version", *v as i64); }
+        for v in &self.meta_graphs { p.open("meta_graphs"); v.text(p)?; p.close(); }
+        Ok(())
+    }
+}
+
 impl Canon for crate::gen::tensorflow::SavedObject {
     fn canon_len(&self, s: &mut Vec<u32>) -> u64 {
         let slot = s.len();
@@ -5402,16 +5651,22 @@ pub fn print_packed(type_name: &str, value: &[u8], p: &mut Printer) -> Option<Re
         "metagraph_export.api.v1.CollectionList" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::api::v1::CollectionList>(value, p)),
         "metagraph_export.api.v1.Diagnostic" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::api::v1::Diagnostic>(value, p)),
         "metagraph_export.api.v1.ExportArguments" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::api::v1::ExportArguments>(value, p)),
+        "metagraph_export.api.v1.ImportArguments" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::api::v1::ImportArguments>(value, p)),
+        "metagraph_export.api.v1.InputMapping" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::api::v1::InputMapping>(value, p)),
+        "metagraph_export.api.v1.KeyList" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::api::v1::KeyList>(value, p)),
+        "metagraph_export.api.v1.NameList" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::api::v1::NameList>(value, p)),
         "metagraph_export.conformance.v1.CaseResult" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::CaseResult>(value, p)),
         "metagraph_export.conformance.v1.Expectation" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::Expectation>(value, p)),
         "metagraph_export.conformance.v1.ExpectedDiagnostic" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::ExpectedDiagnostic>(value, p)),
         "metagraph_export.conformance.v1.ExpectedError" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::ExpectedError>(value, p)),
         "metagraph_export.conformance.v1.ExpectedExport" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::ExpectedExport>(value, p)),
         "metagraph_export.conformance.v1.ExpectedFile" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::ExpectedFile>(value, p)),
+        "metagraph_export.conformance.v1.ExpectedImport" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::ExpectedImport>(value, p)),
         "metagraph_export.conformance.v1.Exported" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::Exported>(value, p)),
         "metagraph_export.conformance.v1.Failed" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::Failed>(value, p)),
         "metagraph_export.conformance.v1.Hello" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::Hello>(value, p)),
         "metagraph_export.conformance.v1.HelloReply" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::HelloReply>(value, p)),
+        "metagraph_export.conformance.v1.Imported" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::Imported>(value, p)),
         "metagraph_export.conformance.v1.Input" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::Input>(value, p)),
         "metagraph_export.conformance.v1.LargeConstantGraph" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::LargeConstantGraph>(value, p)),
         "metagraph_export.conformance.v1.RunCase" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::conformance::v1::RunCase>(value, p)),
@@ -5428,6 +5683,8 @@ pub fn print_packed(type_name: &str, value: &[u8], p: &mut Printer) -> Option<Re
         "metagraph_export.service.v1.ExportStreamResponse" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::service::v1::ExportStreamResponse>(value, p)),
         "metagraph_export.service.v1.GetInfoRequest" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::service::v1::GetInfoRequest>(value, p)),
         "metagraph_export.service.v1.GetInfoResponse" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::service::v1::GetInfoResponse>(value, p)),
+        "metagraph_export.service.v1.ImportRequest" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::service::v1::ImportRequest>(value, p)),
+        "metagraph_export.service.v1.ImportResponse" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::service::v1::ImportResponse>(value, p)),
         "metagraph_export.service.v1.Limits" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::service::v1::Limits>(value, p)),
         "metagraph_export.snapshot.v1.Collection" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::snapshot::v1::Collection>(value, p)),
         "metagraph_export.snapshot.v1.CollectionItem" => Some(crate::text::print_decoded::<crate::gen::metagraph_export::snapshot::v1::CollectionItem>(value, p)),
@@ -5488,6 +5745,7 @@ pub fn print_packed(type_name: &str, value: &[u8], p: &mut Printer) -> Option<Re
         "tensorflow.SavedConcreteFunction" => Some(crate::text::print_decoded::<crate::gen::tensorflow::SavedConcreteFunction>(value, p)),
         "tensorflow.SavedConstant" => Some(crate::text::print_decoded::<crate::gen::tensorflow::SavedConstant>(value, p)),
         "tensorflow.SavedFunction" => Some(crate::text::print_decoded::<crate::gen::tensorflow::SavedFunction>(value, p)),
+        "tensorflow.SavedModel" => Some(crate::text::print_decoded::<crate::gen::tensorflow::SavedModel>(value, p)),
         "tensorflow.SavedObject" => Some(crate::text::print_decoded::<crate::gen::tensorflow::SavedObject>(value, p)),
         "tensorflow.SavedObjectGraph" => Some(crate::text::print_decoded::<crate::gen::tensorflow::SavedObjectGraph>(value, p)),
         "tensorflow.SavedResource" => Some(crate::text::print_decoded::<crate::gen::tensorflow::SavedResource>(value, p)),

@@ -59,3 +59,64 @@ pub struct Diagnostic {
     #[prost(string, tag = "4")]
     pub message: ::prost::alloc::string::String,
 }
+/// import_meta_graph's arguments, named as in TensorFlow (IMP-ARGS-1).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ImportArguments {
+    #[prost(bool, tag = "3")]
+    pub clear_devices: bool,
+    /// Unset: None.
+    #[prost(string, optional, tag = "4")]
+    pub import_scope: ::core::option::Option<::prost::alloc::string::String>,
+    /// The target graph; unset: a fresh graph (IMP-ARGS-3).
+    #[prost(message, optional, tag = "5")]
+    pub graph: ::core::option::Option<super::super::snapshot::v1::GraphSnapshot>,
+    /// In order; where a key repeats, the later mapping wins (IMP-ARGS-5).
+    #[prost(message, repeated, tag = "6")]
+    pub input_map: ::prost::alloc::vec::Vec<InputMapping>,
+    /// Unset: "unbound_inputs", TensorFlow's default; "" disables the check, as
+    /// None does in Python (IMP-ARGS-4).
+    #[prost(string, optional, tag = "7")]
+    pub unbound_inputs_col_name: ::core::option::Option<::prost::alloc::string::String>,
+    /// Unset: every collection is restored; set: exactly these keys (possibly
+    /// none), as restore_collections_predicate = lambda key: key in keys.
+    #[prost(message, optional, tag = "8")]
+    pub restore_collections: ::core::option::Option<KeyList>,
+    /// Unset: None; set: these names, possibly none (IMP-RET).
+    #[prost(message, optional, tag = "9")]
+    pub return_elements: ::core::option::Option<NameList>,
+    /// meta_graph_or_file: the message itself, or the path of a binary or text
+    /// file holding it (IMP-READ).
+    #[prost(oneof = "import_arguments::Source", tags = "1, 2")]
+    pub source: ::core::option::Option<import_arguments::Source>,
+}
+/// Nested message and enum types in `ImportArguments`.
+pub mod import_arguments {
+    /// meta_graph_or_file: the message itself, or the path of a binary or text
+    /// file holding it (IMP-READ).
+    #[derive(Clone, PartialEq, ::prost::Oneof)]
+    pub enum Source {
+        #[prost(message, tag = "1")]
+        MetaGraphDef(super::super::super::super::tensorflow::MetaGraphDef),
+        #[prost(string, tag = "2")]
+        Filename(::prost::alloc::string::String),
+    }
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct InputMapping {
+    /// A tensor name of the meta graph, or "^name" for a control input.
+    #[prost(string, tag = "1")]
+    pub key: ::prost::alloc::string::String,
+    /// A tensor (or, for a "^" key, operation) name of the target graph.
+    #[prost(string, tag = "2")]
+    pub value: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct KeyList {
+    #[prost(string, repeated, tag = "1")]
+    pub keys: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct NameList {
+    #[prost(string, repeated, tag = "1")]
+    pub names: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}

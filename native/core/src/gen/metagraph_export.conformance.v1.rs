@@ -32,7 +32,8 @@ pub struct TestCase {
     pub tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// The arguments of the call. Exactly one of: `arguments` (possibly with
-/// `arguments_files`), `raw_arguments`, `synthesized`.
+/// `arguments_files`), `raw_arguments`, `synthesized` for an export;
+/// `import_arguments`, `raw_import_arguments` for an import (spec/import.md).
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct Input {
     /// Files holding ExportArguments (text format for .textproto, binary for
@@ -52,6 +53,18 @@ pub struct Input {
     /// Files and directories present in the sandbox before the call.
     #[prost(message, repeated, tag = "5")]
     pub sandbox: ::prost::alloc::vec::Vec<SandboxEntry>,
+    /// The arguments of an import_meta_graph call; a `filename` source is
+    /// relative to the sandbox. Merged over `import_arguments_files`.
+    #[prost(message, optional, tag = "6")]
+    pub import_arguments: ::core::option::Option<super::super::api::v1::ImportArguments>,
+    /// Files holding ImportArguments (text format for .textproto), merged in
+    /// order with protobuf merge semantics before `import_arguments`: lets many
+    /// import cases share one meta graph or one target graph.
+    #[prost(string, repeated, tag = "8")]
+    pub import_arguments_files: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// Bytes an implementation must parse as a serialized ImportArguments.
+    #[prost(bytes = "vec", optional, tag = "7")]
+    pub raw_import_arguments: ::core::option::Option<::prost::alloc::vec::Vec<u8>>,
 }
 /// The sandbox is an empty directory the runner creates for each case; a
 /// relative `filename` in the arguments is resolved against it.
@@ -109,7 +122,7 @@ pub struct LargeConstantGraph {
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct Expectation {
-    #[prost(oneof = "expectation::Outcome", tags = "1, 2")]
+    #[prost(oneof = "expectation::Outcome", tags = "1, 2, 3")]
     pub outcome: ::core::option::Option<expectation::Outcome>,
 }
 /// Nested message and enum types in `Expectation`.
@@ -120,7 +133,30 @@ pub mod expectation {
         Export(super::ExpectedExport),
         #[prost(message, tag = "2")]
         Error(super::ExpectedError),
+        /// The outcome of an import case.
+        #[prost(message, tag = "3")]
+        Import(super::ExpectedImport),
     }
+}
+/// What import_meta_graph leaves behind (IMP-RESULT). A failed import changes
+/// nothing: its expectation is an `error` (without files).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ExpectedImport {
+    /// The target graph after the import. Compared with nodes and collections in
+    /// order, the function library as a map by name, output_shapes and
+    /// operation_inputs as maps.
+    #[prost(message, optional, tag = "1")]
+    pub snapshot: ::core::option::Option<super::super::snapshot::v1::GraphSnapshot>,
+    /// The SaverDef of the Saver built from the meta graph's saver_def
+    /// (IMP-SAVER); unset when none is built.
+    #[prost(message, optional, tag = "2")]
+    pub saver_def: ::core::option::Option<super::super::super::tensorflow::SaverDef>,
+    /// The names of the requested return elements, in order; unset: None.
+    #[prost(message, optional, tag = "3")]
+    pub return_elements: ::core::option::Option<super::super::api::v1::NameList>,
+    /// The diagnostics the call reports (spec/import.md, IMP-DIAG).
+    #[prost(message, repeated, tag = "4")]
+    pub diagnostics: ::prost::alloc::vec::Vec<ExpectedDiagnostic>,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ExpectedExport {
@@ -356,6 +392,10 @@ pub struct HelloReply {
     /// What the program is, e.g. "metagraph-export-node 0.1.0".
     #[prost(string, tag = "2")]
     pub implementation: ::prost::alloc::string::String,
+    /// What the program can do beyond export: "import" (import_meta_graph).
+    /// The runner skips the cases of a capability the program does not name.
+    #[prost(string, repeated, tag = "3")]
+    pub capabilities: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct RunCase {
@@ -370,10 +410,16 @@ pub struct RunCase {
     /// The case's sandbox directory, absolute; it exists.
     #[prost(string, tag = "3")]
     pub sandbox: ::prost::alloc::string::String,
+    /// For an import case (only sent to a program with the "import"
+    /// capability), instead of `arguments`: a serialized
+    /// metagraph_export.api.v1.ImportArguments, malformed on purpose in some
+    /// cases. A `filename` source in it is absolute, inside `sandbox`.
+    #[prost(bytes = "vec", optional, tag = "4")]
+    pub import_arguments: ::core::option::Option<::prost::alloc::vec::Vec<u8>>,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct CaseResult {
-    #[prost(oneof = "case_result::Result", tags = "1, 2, 3")]
+    #[prost(oneof = "case_result::Result", tags = "1, 2, 3, 4")]
     pub result: ::core::option::Option<case_result::Result>,
 }
 /// Nested message and enum types in `CaseResult`.
@@ -390,6 +436,9 @@ pub mod case_result {
         /// feature). The case fails, with this text as the reason.
         #[prost(string, tag = "3")]
         RuntimeError(::prost::alloc::string::String),
+        /// The import returned.
+        #[prost(message, tag = "4")]
+        Imported(super::Imported),
     }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -399,6 +448,19 @@ pub struct Exported {
         super::super::super::tensorflow::MetaGraphDef,
     >,
     #[prost(message, repeated, tag = "2")]
+    pub diagnostics: ::prost::alloc::vec::Vec<super::super::api::v1::Diagnostic>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Imported {
+    #[prost(message, optional, tag = "1")]
+    pub snapshot: ::core::option::Option<super::super::snapshot::v1::GraphSnapshot>,
+    #[prost(message, optional, tag = "2")]
+    pub saver_def: ::core::option::Option<super::super::super::tensorflow::SaverDef>,
+    /// Unset: None.
+    #[prost(message, optional, tag = "3")]
+    pub return_elements: ::core::option::Option<super::super::api::v1::NameList>,
+    /// code, severity, subject, message, as for an export.
+    #[prost(message, repeated, tag = "4")]
     pub diagnostics: ::prost::alloc::vec::Vec<super::super::api::v1::Diagnostic>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

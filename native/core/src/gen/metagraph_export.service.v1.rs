@@ -87,6 +87,29 @@ pub struct Chunk {
     #[prost(int64, tag = "3")]
     pub field_size: i64,
 }
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ImportRequest {
+    /// import_meta_graph's arguments. A `filename` source is read relative to
+    /// the server's output root, with the refusals of a write (no absolute
+    /// path, no "..", no symbolic link below the root), and refused with
+    /// FAILED_PRECONDITION when the server has none.
+    #[prost(message, optional, tag = "1")]
+    pub arguments: ::core::option::Option<super::super::api::v1::ImportArguments>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ImportResponse {
+    /// The target graph after the import (IMP-RESULT).
+    #[prost(message, optional, tag = "1")]
+    pub snapshot: ::core::option::Option<super::super::snapshot::v1::GraphSnapshot>,
+    /// The SaverDef of the Saver built from the meta graph's (IMP-SAVER).
+    #[prost(message, optional, tag = "2")]
+    pub saver_def: ::core::option::Option<super::super::super::tensorflow::SaverDef>,
+    /// The names of the requested return elements; unset: none requested.
+    #[prost(message, optional, tag = "3")]
+    pub return_elements: ::core::option::Option<super::super::api::v1::NameList>,
+    #[prost(message, repeated, tag = "4")]
+    pub diagnostics: ::prost::alloc::vec::Vec<super::super::api::v1::Diagnostic>,
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GetInfoRequest {}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
