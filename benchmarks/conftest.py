@@ -47,6 +47,7 @@ class Settings:
     rss: str
     quick: bool
     models: tuple[str, ...] = ()
+    fixed_rounds: int | None = None
 
     def measures_rss(self, size: Size) -> bool:
         if self.rss == "all":
@@ -56,6 +57,8 @@ class Settings:
         return size.nodes >= RSS_AUTO_MIN_NODES or size.bytes >= RSS_AUTO_MIN_BYTES
 
     def rounds(self, case: Case) -> int:
+        if self.fixed_rounds is not None:
+            return self.fixed_rounds
         if case.source == TF_GRAPH and case.implementation == TENSORFLOW:
             return 1
         if self.quick and case.option == "as_text":
@@ -115,6 +118,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="sizes of the chain exported from a tf.Graph (default: 10k; 10k,20k with full)",
     )
     group.addoption(
+        "--bench-rounds",
+        type=int,
+        default=None,
+        help="rounds of every in-process case (default: 1 to 5 by size; see Settings.rounds)",
+    )
+    group.addoption(
         "--bench-model",
         default=None,
         help="tf_keras models exported from a tf.Graph, such as mobilenetv2,resnet50 "
@@ -144,6 +153,7 @@ def settings_of(config: pytest.Config) -> Settings:
         tf_graph_sizes=_sizes(tf_graph_option, TF_GRAPH_SIZE_PRESETS),
         rss=config.getoption("--bench-rss"),
         quick=size_option == "quick",
+        fixed_rounds=config.getoption("--bench-rounds"),
         models=tuple(
             name
             for name in (
