@@ -1010,7 +1010,7 @@ def plot(results: Results, path: Path) -> None:
                 axis.plot(x, y, "s:", color="tab:red", alpha=0.5, linewidth=1, label=label)
         x, y = series(NATIVE, "all")
         if x and source == GRAPH_DEF:
-            axis.plot(x, y, "v-", color="tab:green", linewidth=2, label="native: all (parse timed)")
+            axis.plot(x, y, "v-", color="black", linewidth=3, label="native: all (parse timed)")
         x, y = series(NATIVE, "all", source=CLI)
         if x and source == GRAPH_DEF:
             axis.plot(x, y, "P-.", color="tab:olive", label="Rust program (a process): all")
