@@ -544,11 +544,10 @@ NATIVE_LIMITS: dict[str, str] = {
         "(data.to_vec()), then decodes it again into the prost structs it exports."
     ),
     "growth": (
-        "One round per case at 1M on a loaded machine: the growth ratios of one option "
-        "differ from its neighbours' by more than the target's margin, so the spread is "
-        "mostly noise. What grows faster than protobuf's own work is the handover "
-        "described for the binary target (copies and parses proportional to the "
-        "graph, with more memory touched at 1M)."
+        "What grows faster than protobuf's own work is the handover described for the "
+        "binary target: copies and parses proportional to the graph, with more memory "
+        "touched at 1M. On a loaded machine the ratios of neighbouring options differ "
+        "by more than the target's margin: compare runs with several rounds."
     ),
     "rss": (
         "The Rust program holds the input three times: the file read whole, a copy of it "
