@@ -908,7 +908,7 @@ def _extra_lines(results: Results) -> list[str]:
     return lines
 
 
-def render(results: Results, runs: list[dict[str, Any]]) -> str:
+def render(results: Results, runs: list[dict[str, Any]], note: str | None = None) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -922,7 +922,10 @@ def render(results: Results, runs: list[dict[str, Any]]) -> str:
     if not results.has_tensorflow:
         lines.append("- TensorFlow did not run (not importable): the TensorFlow columns are empty")
     run = runs[0]
-    lines += ["", "## Machine", "", *run["machine"], "", "## Targets", ""]
+    lines += ["", "## Machine", "", *run["machine"]]
+    if note:
+        lines.append(f"- Note: {note}")
+    lines += ["", "## Targets", ""]
     lines += [
         "Ratios are between cases of one run (unless said otherwise); times are each case's "
         "fastest round.",
@@ -1073,6 +1076,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where the run's JSON goes")
     parser.add_argument("--output-dir", type=Path, default=BENCHMARKS)
+    parser.add_argument("--note", help="a line about the runs for the Machine section")
     parser.add_argument("pytest_arguments", nargs="*", help="passed to pytest (after --)")
     arguments = parser.parse_args(argv)
 
@@ -1114,7 +1118,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     results = Results(rows, extras)
     output_dir = arguments.output_dir
-    (output_dir / "RESULTS.md").write_text(render(results, runs))
+    (output_dir / "RESULTS.md").write_text(render(results, runs, arguments.note))
     plot(results, output_dir / "results.png")
     print(f"wrote {output_dir / 'RESULTS.md'} and {output_dir / 'results.png'}")
     return status
