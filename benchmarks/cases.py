@@ -25,14 +25,18 @@ from .graphs import EXPORT_SCOPE, BenchGraph, Size, bench_graph, parse_size, sav
 
 BASELINE = "baseline"
 OURS = "ours"
+# Ours with backend="native" from Python, or the Rust program for the command line.
+NATIVE = "native"
 TENSORFLOW = "tensorflow"
-IMPLEMENTATIONS = (BASELINE, OURS, TENSORFLOW)
+IMPLEMENTATIONS = (BASELINE, OURS, NATIVE, TENSORFLOW)
 
 # Where the exported graph comes from: a GraphDef message (graph_def=), a
 # snapshot (graph=), or a tf.Graph (graph=; ours through its TensorFlow adapter).
 GRAPH_DEF = "graph_def"
 SNAPSHOT = "snapshot"
 TF_GRAPH = "tf_graph"
+# File to file in a process of its own (test_cli).
+CLI = "cli"
 
 # export_meta_graph's keyword arguments per option set; "as_text" and
 # "filename" also write a file (see prepare).
@@ -53,6 +57,8 @@ OPTIONS: dict[str, dict[str, Any]] = {
 }
 BINARY_OPTIONS = tuple(option for option in OPTIONS if option != "as_text")
 FILE_OPTIONS = ("as_text", "filename")
+
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 TF_SKIP_REASON = (
     "TensorFlow 2.21 is not importable here; run with the TensorFlow environment's "
@@ -98,7 +104,7 @@ def tensorflow_or_none() -> Any:
     return tf if tf.__version__.startswith("2.21.") else None
 
 
-Output = bytes | Path
+Output = bytes | Path | MetaGraphDef
 
 
 def prepare(case: Case, workdir: Path) -> Callable[[], Output]:
@@ -115,6 +121,8 @@ def prepare(case: Case, workdir: Path) -> Callable[[], Output]:
     arguments = _arguments(case, workdir)
     if case.implementation == OURS:
         return _ours(case, graph, arguments)
+    if case.implementation == NATIVE:
+        return _native(case, graph, arguments)
     if case.implementation == TENSORFLOW:
         return _tensorflow(case, graph, arguments)
     raise ValueError(f"unknown implementation {case.implementation!r}")
@@ -147,6 +155,45 @@ def _ours(case: Case, graph: BenchGraph, arguments: dict[str, Any]) -> Callable[
 
         return write
     return lambda: export(**arguments).SerializeToString(deterministic=True)
+
+
+def _native(case: Case, graph: BenchGraph, arguments: dict[str, Any]) -> Callable[[], Output]:
+    """Ours on the native backend: the parse of the input is timed too, and the
+    run returns the MetaGraphDef as the API does (serialized after timing)."""
+    if case.source != GRAPH_DEF:
+        raise ValueError(f"the native cases read a GraphDef, not a {case.source!r}")
+    export = metagraph_export.export_meta_graph
+    data = _load(graph, "bytes")
+    arguments["backend"] = "native"
+    filename = arguments.get("filename")
+
+    def run() -> Output:
+        meta_graph_def = export(graph_def=GraphDef.FromString(data), **arguments)
+        return meta_graph_def if filename is None else Path(filename)
+
+    assert_runs_natively(run)
+    return run
+
+
+def assert_runs_natively(run: Callable[[], Any]) -> None:
+    """Runs ``run`` once, untimed, and fails unless the native backend took
+    the export: it falls back to the Python stages where it declines."""
+    from metagraph_export import _native
+
+    taken: list[bool] = []
+    export = _native.export
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        result = export(*args, **kwargs)
+        taken.append(result is not None)
+        return result
+
+    _native.export = recording
+    try:
+        run()
+    finally:
+        _native.export = export
+    assert taken == [True], f"the native backend did not take the export ({taken})"
 
 
 def _tensorflow(case: Case, graph: BenchGraph, arguments: dict[str, Any]) -> Callable[[], Output]:
@@ -209,6 +256,8 @@ def release_inputs() -> None:
 
 
 def output_bytes(output: Output) -> bytes:
+    if isinstance(output, MetaGraphDef):
+        return output.SerializeToString(deterministic=True)
     return output.read_bytes() if isinstance(output, Path) else output
 
 
@@ -248,18 +297,29 @@ def check_output(case: Case, data: bytes) -> None:
         assert unbound, "no unbound inputs recorded for export_scope"
 
 
-def cli_command(
-    graph: BenchGraph, option: str, output: Path, workdir: Path, peak_report: Path
-) -> list[str]:
-    """``metagraph-export export`` of the graph's GraphDef file, file to file.
+NATIVE_PROGRAM = REPOSITORY / "native" / "target" / "release" / "metagraph-export-native"
 
-    It runs through ``benchmarks._peak``, which writes the process's peak RSS
-    to ``peak_report``.
+
+def cli_command(case: Case, output: Path, workdir: Path, peak_report: Path) -> list[str]:
+    """The case's process, file to file, under ``benchmarks._peak`` (which writes
+    the peak RSS of the process doing the work to ``peak_report``).
+
+    ``ours``: ``metagraph-export export GRAPHDEF -o OUT``, run as a module;
+    ``native``: the Rust program ``metagraph-export-native export`` with the
+    same flags; ``baseline``: a Python process that only parses the GraphDef
+    file and writes it serialized again (``benchmarks._roundtrip``).
     """
-    command = [sys.executable, "-m", "benchmarks._peak", str(peak_report), "metagraph_export"]
+    graph = case.graph
+    launcher = [sys.executable, "-m", "benchmarks._peak", str(peak_report)]
+    if case.implementation == BASELINE:
+        return [*launcher, "benchmarks._roundtrip", str(graph.graph_def_path), str(output)]
+    if case.implementation == NATIVE:
+        command = [*launcher, "--program", str(NATIVE_PROGRAM)]
+    else:
+        command = [*launcher, "metagraph_export"]
     command += ["export", str(graph.graph_def_path)]
     command += ["-o", str(output), "--input-type", "graph_def", "--input-format", "binary"]
-    options = OPTIONS[option]
+    options = OPTIONS[case.option]
     if options.get("clear_devices"):
         command.append("--clear-devices")
     if options.get("export_scope"):

@@ -14,7 +14,9 @@ import pytest
 
 from .cases import (
     BASELINE,
+    CLI,
     GRAPH_DEF,
+    NATIVE,
     OPTIONS,
     OURS,
     SNAPSHOT,
@@ -44,6 +46,8 @@ class Settings:
     tf_graph_sizes: tuple[Size, ...]
     rss: str
     quick: bool
+    models: tuple[str, ...] = ()
+    fixed_rounds: int | None = None
 
     def measures_rss(self, size: Size) -> bool:
         if self.rss == "all":
@@ -53,6 +57,8 @@ class Settings:
         return size.nodes >= RSS_AUTO_MIN_NODES or size.bytes >= RSS_AUTO_MIN_BYTES
 
     def rounds(self, case: Case) -> int:
+        if self.fixed_rounds is not None:
+            return self.fixed_rounds
         if case.source == TF_GRAPH and case.implementation == TENSORFLOW:
             return 1
         if self.quick and case.option == "as_text":
@@ -63,6 +69,13 @@ class Settings:
         if case.size.nodes <= 20_000:
             return 3 if self.quick else 5
         return 3 if case.size.nodes <= 200_000 else 1
+
+    def cli_rounds(self, case: Case) -> int:
+        """One process per case at the quick size; the best of three from 1M nodes,
+        where the ratio of the Rust program to the baseline process is a target."""
+        if self.quick or case.size.by_bytes or case.size.nodes < 1_000_000:
+            return 1
+        return 1 if case.implementation == OURS else 3
 
     def cases(self) -> Iterator[Case]:
         for size in self.sizes:
@@ -76,6 +89,8 @@ class Settings:
                 for option in ("none", "all"):
                     yield Case(OURS, SNAPSHOT, option, shape, size)
                 for option in options:
+                    yield Case(NATIVE, GRAPH_DEF, option, shape, size)
+                for option in options:
                     yield Case(TENSORFLOW, GRAPH_DEF, option, shape, size)
         for size in self.tf_graph_sizes:
             yield Case(OURS, TF_GRAPH, "clear_devices", "chain", size)
@@ -84,8 +99,10 @@ class Settings:
     def cli_cases(self) -> Iterator[Case]:
         for size in self.sizes:
             shape = "constants" if size.by_bytes else "chain"
+            yield Case(BASELINE, CLI, "none", shape, size)
             for option in ("none", "all"):
-                yield Case(OURS, "cli", option, shape, size)
+                yield Case(OURS, CLI, option, shape, size)
+                yield Case(NATIVE, CLI, option, shape, size)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -99,6 +116,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--bench-tf-graph-size",
         default=None,
         help="sizes of the chain exported from a tf.Graph (default: 10k; 10k,20k with full)",
+    )
+    group.addoption(
+        "--bench-rounds",
+        type=int,
+        default=None,
+        help="rounds of every in-process case (default: 1 to 5 by size; see Settings.rounds)",
+    )
+    group.addoption(
+        "--bench-model",
+        default=None,
+        help="tf_keras models exported from a tf.Graph, such as mobilenetv2,resnet50 "
+        "(default: none; mobilenetv2 with full); needs tf-keras in the TensorFlow environment",
     )
     group.addoption(
         "--bench-rss",
@@ -124,6 +153,15 @@ def settings_of(config: pytest.Config) -> Settings:
         tf_graph_sizes=_sizes(tf_graph_option, TF_GRAPH_SIZE_PRESETS),
         rss=config.getoption("--bench-rss"),
         quick=size_option == "quick",
+        fixed_rounds=config.getoption("--bench-rounds"),
+        models=tuple(
+            name
+            for name in (
+                config.getoption("--bench-model")
+                or ("" if size_option == "quick" else "mobilenetv2")
+            ).split(",")
+            if name and name != "none"
+        ),
     )
 
 
@@ -136,6 +174,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "case" in metafunc.fixturenames:
         cases = list(settings.cases())
         metafunc.parametrize("case", cases, ids=[_case_id(case) for case in cases])
+    if "model_case" in metafunc.fixturenames:
+        model_cases = [
+            (implementation, model)
+            for model in settings.models
+            for implementation in (NATIVE, TENSORFLOW)
+        ]
+        metafunc.parametrize(
+            "model_case", model_cases, ids=[f"{model}-{impl}" for impl, model in model_cases]
+        )
     if "cli_case" in metafunc.fixturenames:
         cli_cases = list(settings.cli_cases())
         metafunc.parametrize("cli_case", cli_cases, ids=[_case_id(case) for case in cli_cases])
