@@ -10,12 +10,15 @@ from pathlib import Path
 
 import metagraph_export
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from metagraph_export import GraphSnapshot, ImportResult
 from metagraph_export._import_graph import canonical_device
 from metagraph_export._importer import names_in_use, unique_name
 from metagraph_export._pool import to_text
 from metagraph_export.errors import ArgumentTypeError, DecodeError, InvalidArgumentError
 from metagraph_export.snapshot.v1.snapshot_pb2 import CollectionItem
+from metagraph_export.testing.profiles import settings_for
 from metagraph_export.tf.attr_value_pb2 import AttrValue
 from metagraph_export.tf.function_pb2 import FunctionDef
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
@@ -505,3 +508,25 @@ def test_while_context_rewrites_frame_names_under_a_scope() -> None:
     del graph.collection_def["while_context"]
     unlisted = metagraph_export.import_meta_graph(graph, import_scope="i")
     assert imported(unlisted, "i/w/Enter").attr["frame_name"].s == b"w/while_context"
+
+
+_VERSIONS = st.text(alphabet="019.-_!+vrcdevpostab", max_size=12)
+
+
+@settings_for("fast")
+@given(st.one_of(_VERSIONS, st.sampled_from(["1.9rc1", "1.9.post1", "1!0.1", "1.9+x", " 1.8 "])))
+def test_tensorflow_version_is_compared_as_pep_440_says(version: str) -> None:
+    """IMP-VER: TensorFlow compares tensorflow_version with packaging.version; the
+    reference does by PEP 440's grammar, without that library."""
+    from metagraph_export._importer import _version_below_1_9
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        expected: object = Version(version) < Version("1.9")
+    except InvalidVersion:
+        expected = "invalid"
+    try:
+        actual: object = _version_below_1_9(version)
+    except metagraph_export.InvalidArgumentError:
+        actual = "invalid"
+    assert actual == expected

@@ -566,14 +566,37 @@ def _parse_typed(value: bytes, cls: type[_M], key: str) -> _M:
 
 
 def _version_below_1_9(version: str) -> bool:
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(version) < Version("1.9")
-    except InvalidVersion:
+    """TensorFlow's ``packaging.version.parse(v) < parse("1.9")``, by PEP 440's
+    grammar, without the packaging library (the core needs protobuf only)."""
+    match = _PEP_440.fullmatch(version.strip())
+    if match is None:
         raise InvalidArgumentError(
             "meta_graph_or_file", f"tensorflow_version {version!r} is not a version"
-        ) from None
+        )
+    if int(match["epoch"] or 0) > 0:
+        return False
+    release = [int(part) for part in match["release"].split(".")]
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    if tuple(release) != (1, 9):
+        return tuple(release) < (1, 9)
+    # 1.9 itself: its pre-releases and development releases come before it.
+    if match["post"] is not None:
+        return False
+    return match["pre"] is not None or match["dev"] is not None
+
+
+# PEP 440's version grammar, with the spellings it says to normalize.
+_PEP_440 = re.compile(
+    r"""v?
+    (?:(?P<epoch>[0-9]+)!)?
+    (?P<release>[0-9]+(?:\.[0-9]+)*)
+    (?P<pre>[-_.]?(?:alpha|a|beta|b|preview|pre|c|rc)[-_.]?[0-9]*)?
+    (?P<post>-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?
+    (?P<dev>[-_.]?dev[-_.]?[0-9]*)?
+    (?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?""",
+    re.VERBOSE | re.IGNORECASE,
+)
 
 
 # The SaverDef (IMP-SAVER).
