@@ -197,3 +197,14 @@ case(
     pass_graph=False,
     options={"strip_default_attrs": True},
 )
+case(
+    "Required.OpList.SameNamedFunctionsLastWins",
+    ("oplist.functions_followed", "oplist.same_named_functions"),
+    "Two library functions named f, bodies of different ops: the op list follows the last.",
+    graph_def=graph_def_from_text(
+        'node { name: "c" op: "PartitionedCall" attr { key: "f" value { func { name: "f" } } } }'
+        'library { function { signature { name: "f" } node_def { name: "a" op: "Abs" } }'
+        ' function { signature { name: "f" } node_def { name: "n" op: "Neg" } } }'
+    ),
+    pass_graph=False,
+)

@@ -212,3 +212,28 @@ case(
     graph="saver_deferred",
     options={"export_scope": "v"},
 )
+case(
+    "Required.Savers.ListedKeyWithoutCollection",
+    ("savers.collection_replaced", "savers.listed_key"),
+    "saver_def given, no savers collection, collection_list naming savers: "
+    "clear_extraneous_savers exports saver_def as the savers collection.",
+    graph="saver_unlisted",
+    options={"clear_extraneous_savers": True, "collection_list": ["savers"]},
+    saver_def=saver_def_from_text(
+        'filename_tensor_name: "second/Const:0" save_tensor_name: '
+        '"second/control_dependency:0" restore_op_name: "second/restore_all" version: V2'
+    ),
+)
+case(
+    "Required.Savers.NegativeZeroKept",
+    ("saver_def.given", "encoding.negative_zero"),
+    "A saver_def whose keep_checkpoint_every_n_hours is -0.0: the field is present (its bits "
+    "differ from +0.0), written and printed as -0.0.",
+    graph="saver_unlisted",
+    options={"as_text": True, "filename": "model.meta"},
+    saver_def=saver_def_from_text(
+        'filename_tensor_name: "second/Const:0" save_tensor_name: '
+        '"second/control_dependency:0" restore_op_name: "second/restore_all" '
+        "keep_checkpoint_every_n_hours: -0.0 version: V2"
+    ),
+)

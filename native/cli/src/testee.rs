@@ -12,7 +12,7 @@ use metagraph_export_core::gen::metagraph_export::conformance::v1::{
     Exported as ExportedProto, Failed, HelloReply, ProtocolVersion, RunCase, TesteeRequest,
     TesteeResponse,
 };
-use metagraph_export_core::{export_bytes, Category, Failure};
+use metagraph_export_core::{canon, export_bytes, Category, Failure};
 use prost::Message;
 
 pub fn run() -> io::Result<()> {
@@ -49,10 +49,11 @@ pub fn run() -> io::Result<()> {
                 )),
             }),
         };
-        let bytes = TesteeResponse {
+        // The canonical encoder, not prost's: it writes what prost's
+        // implicit presence would drop, such as a -0.0 (spec EXP-ENC-3).
+        let bytes = canon::encode(&TesteeResponse {
             response: Some(response),
-        }
-        .encode_to_vec();
+        });
         output.write_all(&(bytes.len() as u32).to_le_bytes())?;
         output.write_all(&bytes)?;
         output.flush()?;
