@@ -205,16 +205,21 @@ def raw_call(channel: grpc.Channel, method: str, payload: bytes, timeout: float 
 
 
 class ServerProcess:
-    """``python -m metagraph_export serve --port 0 ...`` in a child process."""
+    """``python -m metagraph_export serve --port 0 ...`` in a child process,
+    exporting with ``backend`` (None: the default choice)."""
 
-    def __init__(self, arguments: Sequence[str], log: Path) -> None:
+    def __init__(self, arguments: Sequence[str], log: Path, backend: str | None = None) -> None:
         self.log_path = log
         self._log = open(log, "wb")
+        environment = dict(os.environ)
+        if backend is not None:
+            environment["METAGRAPH_EXPORT_BACKEND"] = backend
         self.process = subprocess.Popen(
             [sys.executable, "-m", "metagraph_export", "serve", "--port", "0", *arguments],
             stdout=subprocess.PIPE,
             stderr=self._log,
             cwd=REPO_ROOT,
+            env=environment,
         )
         assert self.process.stdout is not None
         line = self._read_line(timeout=60)
@@ -279,8 +284,10 @@ class ServerProcess:
 
 
 @contextmanager
-def server_process(arguments: Sequence[str], log: Path) -> Iterator[ServerProcess]:
-    server = ServerProcess(arguments, log)
+def server_process(
+    arguments: Sequence[str], log: Path, backend: str | None = None
+) -> Iterator[ServerProcess]:
+    server = ServerProcess(arguments, log, backend)
     try:
         yield server
     finally:

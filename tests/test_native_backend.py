@@ -10,12 +10,14 @@ installed (``pip install ./native/python``).
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import metagraph_export
 import pytest
-from metagraph_export._pipeline import Arguments, run
+from metagraph_export import _pipeline
+from metagraph_export._pipeline import Arguments, build_and_encode, run
 from metagraph_export.api.v1.export_pb2 import ExportArguments
 from metagraph_export.tf.meta_graph_pb2 import MetaGraphDef
 from metagraph_export_conformance.suite import load_suite
@@ -172,3 +174,58 @@ def test_custom_ops_as_registry_argument() -> None:
     exported = MetaGraphDef.FromString(result.meta_graph_def)
     assert [op.name for op in exported.meta_info_def.stripped_op_list.op] == ["MyCustomOp"]
     assert os.fspath(EXAMPLE)  # the example ships with the repository
+
+
+def _large_arguments(nodes: int) -> ExportArguments:
+    arguments = ExportArguments(clear_devices=True)
+    for index in range(nodes):
+        node = arguments.graph.graph_def.node.add(name=f"n{index}", op="NoOp", device="/cpu:0")
+        if index:
+            node.input.append(f"^n{index - 1}")
+    return arguments
+
+
+def test_a_cancelled_flag_stops_the_export_before_it_starts() -> None:
+    cancel = native.Cancel()
+    assert not cancel.cancelled
+    cancel.cancel()
+    assert cancel.cancelled
+    with pytest.raises(native.Cancelled):
+        native.export(_large_arguments(3).SerializeToString(), None, cancel)
+
+
+def test_cancel_from_another_thread_stops_a_running_export() -> None:
+    """The export runs without the GIL; cancel() from another thread, while it
+    runs, makes it raise Cancelled rather than finish."""
+    data = _large_arguments(300_000).SerializeToString()
+    cancel = native.Cancel()
+    started = threading.Event()
+    outcome: list[object] = []
+
+    def export() -> None:
+        started.set()
+        try:
+            outcome.append(native.export(data, None, cancel))
+        except native.Cancelled as cancelled:
+            outcome.append(cancelled)
+
+    thread = threading.Thread(target=export)
+    thread.start()
+    started.wait()
+    cancel.cancel()
+    thread.join()
+    assert len(outcome) == 1 and isinstance(outcome[0], native.Cancelled)
+    # The same arguments, not cancelled, export.
+    assert native.export(data).meta_graph_def
+
+
+def test_pipeline_cancellation_is_typed_and_sticky() -> None:
+    """The pipeline's Cancellation raises Cancelled for an export started
+    after it was cancelled, and leaves other exports alone."""
+    arguments = Arguments.from_proto(_large_arguments(3), backend="native")
+    cancellation = _pipeline.Cancellation()
+    assert build_and_encode(arguments, contents=True, cancellation=cancellation).content
+    cancellation.cancel()
+    with pytest.raises(_pipeline.Cancelled):
+        build_and_encode(arguments, contents=True, cancellation=cancellation)
+    assert build_and_encode(arguments, contents=True).content

@@ -1,10 +1,12 @@
 """Abandoning an export when its call ends: deadline, cancellation, shutdown.
 
-The reference exporter is plain Python with no cancellation points, so the
-service runs each step of an export through :meth:`Abandonable.run`. When the
-call terminates while a step runs, gRPC's termination callback raises
-:class:`Abandoned` in the thread running it (``PyThreadState_SetAsyncExc``), at
-the next bytecode boundary, and the step stops there. Only the side-effect-free
+The service runs each step of an export through :meth:`Abandonable.run`. When
+the call terminates while a step runs, gRPC's termination callback stops it:
+the native exporter, which runs without the GIL and executes no bytecode, by
+its cancellation flag (``cancellation``, handed to it by the step); the
+reference exporter, plain Python with no cancellation points, by an
+asynchronous exception raised in the thread running it
+(``PyThreadState_SetAsyncExc``) at the next bytecode boundary. Only the side-effect-free
 steps (building, encoding) run this way; files are written outside it, after a
 last check that the call is still active, so an abandoned export writes
 nothing.
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import grpc
+from metagraph_export import _pipeline
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -47,10 +50,13 @@ class Abandonable:
         self._ended = False
         self._interrupted = False
         self._context = context
+        self.cancellation = _pipeline.Cancellation()
+        """Handed to the native exporter by the steps that run it."""
         if not context.add_callback(self._on_termination):
             self._ended = True
 
     def _on_termination(self) -> None:
+        self.cancellation.cancel()
         with self._lock:
             self._ended = True
             if self._running is not None and not self._interrupted:
@@ -77,5 +83,5 @@ class Abandonable:
                     self._running = None
                     if self._interrupted:
                         _set_async_exception(thread, None)
-        except _Interrupt:
+        except (_Interrupt, _pipeline.Cancelled):
             raise Abandoned from None

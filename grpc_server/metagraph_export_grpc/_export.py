@@ -94,7 +94,9 @@ def run_export(
         if arguments.save_debug_info:
             output_root.resolve(_pipeline.debug_file_name(filename))
 
-    encoded = steps.run(_pipeline.build_and_encode, arguments, contents=True)
+    encoded = steps.run(
+        _pipeline.build_and_encode, arguments, contents=True, cancellation=steps.cancellation
+    )
     as_text = arguments.as_text
     # The request (and the graph in it) is no longer needed.
     del arguments

@@ -12,19 +12,27 @@ backend declines what it does not implement (a scope that is not portable,
 spec EXP-SCOPE-7; a replaced op registry, which has no serialized form here)
 and arguments too large to serialize (2 GiB or more): the Python stages then
 run instead.
+
+A caller running an export in one thread can stop it from another with a
+:class:`Cancellation`: the native export looks at it between its steps and at
+every node, and raises :class:`Cancelled`. (The Python stages have no such
+checks; a caller stops them with an asynchronous exception.)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import os
+import threading
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from google.protobuf.message import EncodeError
 
 from .errors import (
+    MAX_MESSAGE_BYTES,
     DecodeError,
     ExportError,
     GraphTooLargeError,
@@ -47,6 +55,39 @@ _ERRORS: dict[str, type[ExportError]] = {
     "WRITE_FAILED": WriteError,
     "INTERNAL": ExportError,
 }
+
+
+class Cancelled(Exception):
+    """A native export stopped because its :class:`Cancellation` was cancelled."""
+
+
+class Cancellation:
+    """Stops the native exports it is given, from any thread, at any time:
+    one running stops at its next check, one not started yet does not start."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._flags: list[Any] = []  # the extension's Cancel, one per export
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            for flag in self._flags:
+                flag.cancel()
+
+    def _flag(self, native: ModuleType) -> Any:
+        """A new extension Cancel that follows this one, or Cancelled."""
+        with self._lock:
+            if self._cancelled:
+                raise Cancelled
+            flag = native.Cancel()
+            self._flags.append(flag)
+            return flag
 
 
 @functools.cache
@@ -97,28 +138,67 @@ class Native:
         )
 
 
-def export(arguments: Arguments) -> Native | None:
-    """The native export of ``arguments``, or None where it declines them."""
+def export(arguments: Arguments, cancellation: Cancellation | None = None) -> Native | None:
+    """The native export of ``arguments``, or None where it declines them;
+    Cancelled once ``cancellation`` is cancelled."""
     native = module()
     assert native is not None
     if arguments.op_registry is not None:
         return None
     registry = OpList(op=arguments.op_defs).SerializeToString() if arguments.op_defs else None
-    # The ops travel beside the arguments, already checked by the caller.
-    message = arguments.to_proto()
-    message.ClearField("op_defs")
-    try:
-        arguments_bytes = message.SerializeToString()
-    except EncodeError:
-        # Arguments of 2 GiB or more have no serialized form to hand over;
-        # the Python stages take the message as it is (spec EXP-LIMIT-1).
+    arguments_bytes = _serialized(arguments)
+    if arguments_bytes is None:
         return None
+    flag = None if cancellation is None else cancellation._flag(native)
     try:
-        return Native(native.export(arguments_bytes, registry))
+        return Native(native.export(arguments_bytes, registry, flag))
+    except native.Cancelled:
+        raise Cancelled from None
     except native.Unsupported:
         return None
     except native.ExportFailure as failure:
         raise _exception(failure) from None
+
+
+# The message fields of ExportArguments, serialized where they are.
+_IN_PLACE = ("meta_info_def", "graph_def", "saver_def", "graph")
+
+
+def _serialized(arguments: Arguments) -> bytes | None:
+    """The serialized ``ExportArguments`` of ``arguments``, without their
+    ops (they travel beside, already checked), or None for 2 GiB or more.
+
+    The graph is not copied into a message first (the copy would cost more
+    than the export): the scalar fields go through a message, and the
+    messages are serialized where they are and appended as length-delimited
+    fields, which the wire format allows in any order."""
+    scalars = dataclasses.replace(
+        arguments, op_defs=(), meta_info_def=None, graph_def=None, saver_def=None, graph=None
+    ).to_proto()
+    pieces = [scalars.SerializeToString()]
+    fields = type(scalars).DESCRIPTOR.fields_by_name
+    try:
+        for name in _IN_PLACE:
+            value = getattr(arguments, name)
+            if value is not None:
+                wire = value.SerializeToString()
+                pieces += [_varint(fields[name].number << 3 | 2), _varint(len(wire)), wire]
+    except EncodeError:
+        # A message of 2 GiB or more has no serialized form to hand over;
+        # the Python stages take it as it is (spec EXP-LIMIT-1).
+        return None
+    if sum(len(piece) for piece in pieces) > MAX_MESSAGE_BYTES:
+        return None
+    return b"".join(pieces)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
 
 def _exception(failure: Any) -> ExportError:
@@ -133,4 +213,13 @@ def _exception(failure: Any) -> ExportError:
     return cls(failure.argument, failure.message)
 
 
-__all__ = ["BACKENDS", "ENVIRONMENT_VARIABLE", "Native", "chosen", "export", "module"]
+__all__ = [
+    "BACKENDS",
+    "ENVIRONMENT_VARIABLE",
+    "Cancellation",
+    "Cancelled",
+    "Native",
+    "chosen",
+    "export",
+    "module",
+]

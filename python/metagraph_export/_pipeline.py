@@ -37,6 +37,7 @@ from ._exporter import Built, Diagnostic, Request
 from ._exporter import build as _build
 from ._files import Content, Root, debug_file_name, write_files
 from ._importer import ImportDiagnostic, ImportResult
+from ._native import Cancellation, Cancelled
 from ._registry import OpRegistry, custom_op_defs, default_registry
 from ._sizes import byte_size, summed_size
 from .api.v1.export_pb2 import CollectionList, ExportArguments
@@ -58,6 +59,8 @@ from .tf.saver_pb2 import SaverDef
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "Arguments",
+    "Cancellation",
+    "Cancelled",
     "Diagnostic",
     "Encoded",
     "ExportResult",
@@ -511,12 +514,17 @@ class ExportResult:
 
 
 def build_and_encode(
-    arguments: Arguments, *, contents: bool, stream_large: bool = False
+    arguments: Arguments,
+    *,
+    contents: bool,
+    stream_large: bool = False,
+    cancellation: Cancellation | None = None,
 ) -> Encoded:
     """Stages 2 to 4: natively where the backend is chosen and takes the
-    arguments (``_native``), else in Python. See :func:`encode`."""
+    arguments (``_native``), else in Python. See :func:`encode`. A native
+    export raises Cancelled once ``cancellation`` is cancelled."""
     if _native.chosen(arguments.backend):
-        native = _native.export(arguments)
+        native = _native.export(arguments, cancellation)
         if native is not None:
             for diagnostic in native.diagnostics:
                 diagnostic.log()

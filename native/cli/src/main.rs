@@ -64,6 +64,11 @@ fn main() -> ExitCode {
                 eprintln!("metagraph-export-native: error: {reason}; the Python exporter (metagraph-export) supports it");
                 ExitCode::FAILURE
             }
+            // The command line raises no Cancel; the match stays total.
+            Err(Failure::Cancelled) => {
+                eprintln!("metagraph-export-native: cancelled");
+                ExitCode::FAILURE
+            }
         },
         None => {
             eprintln!("metagraph-export-native: a command is required: export, or --testee");

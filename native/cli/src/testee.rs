@@ -116,6 +116,10 @@ fn run_case(run: RunCase) -> CaseResult {
             category: ErrorCategory::InvalidArgument as i32,
             message: format!("export_scope: rejected (EXP-SCOPE-7): {reason}"),
         }),
+        // The testee raises no Cancel; the match stays total.
+        Ok(Err(Failure::Cancelled)) => {
+            case_result::Result::RuntimeError("the export was cancelled".to_string())
+        }
         Err(panic) => {
             let text = panic
                 .downcast_ref::<String>()

@@ -84,12 +84,14 @@ impl fmt::Display for ExportError {
 
 impl std::error::Error for ExportError {}
 
-/// Why an export did not happen: an error of the specification, or a scope
-/// this implementation declines (spec EXP-SCOPE-7: regex-dependent scopes).
+/// Why an export did not happen: an error of the specification, a scope
+/// this implementation declines (spec EXP-SCOPE-7: regex-dependent scopes),
+/// or a [`crate::Cancel`] raised by the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     Error(ExportError),
     Unsupported(String),
+    Cancelled,
 }
 
 impl From<ExportError> for Failure {
@@ -103,6 +105,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Error(error) => write!(f, "{}: {error}", error.category.name()),
             Failure::Unsupported(reason) => write!(f, "unsupported: {reason}"),
+            Failure::Cancelled => write!(f, "cancelled"),
         }
     }
 }

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use prost::Message;
 
 use crate::attrs::attr_values_equal;
+use crate::cancel::Cancel;
 use crate::canon::{encode_measured, encoded_len, Canon};
 use crate::collections::{add_collection, SAVERS_KEY};
 use crate::error::{py_repr, ExportError, Failure};
@@ -90,6 +91,15 @@ impl Exported {
 /// Decodes serialized `ExportArguments` and exports them (no file is written
 /// here: the files are returned).
 pub fn export_bytes(arguments: &[u8], custom_ops: Option<&[u8]>) -> Result<Exported, Failure> {
+    export_cancellable(arguments, custom_ops, &Cancel::new())
+}
+
+/// [`export_bytes`], stopped with [`Failure::Cancelled`] once `cancel` is raised.
+pub fn export_cancellable(
+    arguments: &[u8],
+    custom_ops: Option<&[u8]>,
+    cancel: &Cancel,
+) -> Result<Exported, Failure> {
     let arguments = ExportArguments::decode(arguments).map_err(|error| {
         ExportError::malformed(
             "arguments",
@@ -109,11 +119,20 @@ pub fn export_bytes(arguments: &[u8], custom_ops: Option<&[u8]>) -> Result<Expor
                 .op
         }
     };
-    export(arguments, extra)
+    cancel.check()?;
+    export_with(arguments, extra, cancel)
 }
 
 /// Exports `arguments`, with `extra_ops` added to the registry after `op_defs`.
 pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Exported, Failure> {
+    export_with(arguments, extra_ops, &Cancel::new())
+}
+
+fn export_with(
+    arguments: ExportArguments,
+    extra_ops: Vec<OpDef>,
+    cancel: &Cancel,
+) -> Result<Exported, Failure> {
     let ExportArguments {
         filename,
         meta_info_def,
@@ -184,6 +203,7 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
     });
 
     // Step 3: the rewriting path.
+    cancel.check()?;
     let rewriting = scope.is_set() || clear_extraneous_savers || clear_devices;
     let mut exclude: HashSet<String> = HashSet::new();
     let mut exported_graph: GraphDef;
@@ -203,6 +223,7 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
             &scope,
             &exclude,
             clear_devices,
+            cancel,
         )?;
         exported_graph = graph;
         if let Some(text) = scope.text().filter(|text| !text.is_empty()) {
@@ -253,17 +274,18 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
     if !rewriting {
         exported_graph = match graph_def.take() {
             Some(g) => g,
-            None => graph_with_shapes(&mut snapshot),
+            None => graph_with_shapes(&mut snapshot, cancel)?,
         };
     }
 
     // Step 7: stripped_op_list.
+    cancel.check()?;
     if info
         .stripped_op_list
         .as_ref()
         .is_none_or(|list| list.op.is_empty())
     {
-        let (ops, unregistered) = stripped_op_list(&mut exported_graph, &registry);
+        let (ops, unregistered) = stripped_op_list(&mut exported_graph, &registry, cancel)?;
         info.stripped_op_list = Some(OpList { op: ops });
         for op in unregistered {
             diagnostics.push(Diagnostic {
@@ -280,7 +302,7 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
 
     // Step 8: default attributes.
     if strip_default_attrs {
-        strip_defaults(&mut exported_graph, &registry);
+        strip_defaults(&mut exported_graph, &registry, cancel)?;
         info.stripped_default_attrs = true;
     }
 
@@ -367,6 +389,7 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
     }
 
     // Step 11: the size limit, measured without encoding.
+    cancel.check()?;
     let mut sizes = Vec::new();
     let size = meta_graph_def.canon_len(&mut sizes);
     if size >= GRAPH_SIZE_LIMIT {
@@ -376,6 +399,7 @@ pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Expor
     drop(sizes);
 
     // Step 12: the files.
+    cancel.check()?;
     let mut files = Vec::new();
     let mut debug_info = None;
     if let Some(path) = filename {
@@ -501,7 +525,8 @@ fn rewritten_graph(
     scope: &Scope,
     exclude: &HashSet<String>,
     clear_devices: bool,
-) -> Result<(GraphDef, Vec<String>), ExportError> {
+    cancel: &Cancel,
+) -> Result<(GraphDef, Vec<String>), Failure> {
     let GraphDef {
         node: nodes,
         versions,
@@ -533,6 +558,7 @@ fn rewritten_graph(
     let scoped = scope.is_set();
     out.node.reserve(nodes.len());
     for mut node in nodes {
+        cancel.check()?;
         let name = &node.name;
         if exclude.contains(name)
             || (scoped && !(name.starts_with(UNBOUND_INPUT_PREFIX) || scope.contains(name)))
@@ -593,17 +619,18 @@ fn add_output_shapes(
 }
 
 /// `Graph.as_graph_def(add_shapes=True)` (EXP-GRAPH-4).
-fn graph_with_shapes(snapshot: &mut GraphSnapshot) -> GraphDef {
+fn graph_with_shapes(snapshot: &mut GraphSnapshot, cancel: &Cancel) -> Result<GraphDef, Failure> {
     let mut out = snapshot.graph_def.take().unwrap_or_default();
     if !snapshot.output_shapes.is_empty() {
         for node in &mut out.node {
+            cancel.check()?;
             add_output_shapes(node, None, snapshot, false).expect("not strict");
         }
     }
     if let Some(library) = snapshot.library_with_shapes.take() {
         out.library = Some(library);
     }
-    out
+    Ok(out)
 }
 
 /// The savers collection under clear_extraneous_savers: `saver_def` alone (EXP-SAVERS-6, EXP-SAVERS-7).
@@ -634,7 +661,11 @@ fn retained_saver(saver_def: Option<&SaverDef>) -> Result<CollectionItem, Export
 
 /// `stripped_op_list_for_graph` (EXP-OPS-2 to EXP-OPS-4): the OpDefs of the
 /// used ops, and the used names missing from the registry.
-fn stripped_op_list(graph: &mut GraphDef, registry: &Ops) -> (Vec<OpDef>, Vec<String>) {
+fn stripped_op_list(
+    graph: &mut GraphDef,
+    registry: &Ops,
+    cancel: &Cancel,
+) -> Result<(Vec<OpDef>, Vec<String>), Failure> {
     let mut functions: HashMap<String, usize> = HashMap::new();
     if let Some(library) = &graph.library {
         for (index, function) in library.function.iter().enumerate() {
@@ -664,6 +695,7 @@ fn stripped_op_list(graph: &mut GraphDef, registry: &Ops) -> (Vec<OpDef>, Vec<St
         })
     };
     for node in &mut graph.node {
+        cancel.check()?;
         mark(&node.op, &mut used, &mut pending);
         if let Some(function) = called(node) {
             mark(&function, &mut used, &mut pending);
@@ -694,11 +726,11 @@ fn stripped_op_list(graph: &mut GraphDef, registry: &Ops) -> (Vec<OpDef>, Vec<St
             None => missing.push(name.clone()),
         }
     }
-    (ops, missing)
+    Ok((ops, missing))
 }
 
 /// `strip_default_attrs` (EXP-STRIP-1 to EXP-STRIP-3).
-fn strip_defaults(graph: &mut GraphDef, registry: &Ops) {
+fn strip_defaults(graph: &mut GraphDef, registry: &Ops, cancel: &Cancel) -> Result<(), Failure> {
     let functions: HashSet<String> = graph
         .library
         .iter()
@@ -741,15 +773,18 @@ fn strip_defaults(graph: &mut GraphDef, registry: &Ops) {
         }
     };
     for node in &mut graph.node {
+        cancel.check()?;
         strip(node);
     }
     if let Some(library) = &mut graph.library {
         for function in &mut library.function {
+            cancel.check()?;
             for node in &mut function.node_def {
                 strip(node);
             }
         }
     }
+    Ok(())
 }
 
 /// The debug info of the exported nodes (EXP-DEBUG-4 to EXP-DEBUG-8).

@@ -2,6 +2,7 @@
 //! specification (`spec/`) defines it.
 
 pub mod attrs;
+pub mod cancel;
 pub mod canon;
 pub mod collections;
 pub mod error;
@@ -17,8 +18,9 @@ pub mod registry;
 pub mod scope;
 pub mod text;
 
+pub use cancel::Cancel;
 pub use error::{Category, ExportError, Failure};
-pub use export::{export, export_bytes, Diagnostic, Exported, OutputFile};
+pub use export::{export, export_bytes, export_cancellable, Diagnostic, Exported, OutputFile};
 pub mod files;
 
 /// The schema of every message, as a serialized `FileDescriptorSet`.

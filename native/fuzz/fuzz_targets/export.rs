@@ -22,5 +22,6 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(Failure::Error(error)) => assert_ne!(error.category, Category::Internal, "{error}"),
         Err(Failure::Unsupported(_)) => {}
+        Err(Failure::Cancelled) => panic!("cancelled with no Cancel raised"),
     }
 });

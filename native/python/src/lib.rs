@@ -1,11 +1,13 @@
 //! `metagraph_export_native`: the native exporter behind one function, the
 //! seam the Python package calls.
 //!
-//! `export(arguments, registry=None)` takes a serialized
+//! `export(arguments, registry=None, cancel=None)` takes a serialized
 //! `metagraph_export.api.v1.ExportArguments` (and optionally a serialized
 //! `tensorflow.OpList` of custom ops) and returns a `NativeResult`. It never
 //! writes a file: with `filename` set it builds what would be written (the
-//! file bytes, the debug info) and the caller writes it.
+//! file bytes, the debug info) and the caller writes it. It runs without the
+//! GIL; another thread stops it by calling `cancel.cancel()` on the `Cancel`
+//! it was given, and it then raises `Cancelled`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -16,7 +18,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use metagraph_export_core::canon::encode;
 use metagraph_export_core::export::text_bytes;
-use metagraph_export_core::{export_bytes, ExportError, Exported, Failure};
+use metagraph_export_core::{
+    export_cancellable, Cancel as CoreCancel, ExportError, Exported, Failure,
+};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -37,6 +41,36 @@ create_exception!(
     "The native exporter declines these arguments (a non-portable export_scope, spec \
      EXP-SCOPE-7); `reason` says why. The Python exporter handles them."
 );
+create_exception!(
+    metagraph_export_native,
+    Cancelled,
+    PyException,
+    "The export stopped because its Cancel was cancelled; it produced nothing."
+);
+
+/// A flag that stops an export running in another thread at its next check
+/// (between its steps and at every node of its long loops).
+#[pyclass(frozen, module = "metagraph_export_native")]
+struct Cancel(CoreCancel);
+
+#[pymethods]
+impl Cancel {
+    #[new]
+    fn new() -> Self {
+        Cancel(CoreCancel::new())
+    }
+
+    /// Stops the exports given this flag; safe from any thread, at any time.
+    fn cancel(&self) {
+        self.0.cancel();
+    }
+
+    /// Whether `cancel` was called.
+    #[getter]
+    fn cancelled(&self) -> bool {
+        self.0.is_cancelled()
+    }
+}
 
 /// What one export produced.
 #[pyclass(frozen, module = "metagraph_export_native")]
@@ -67,8 +101,8 @@ struct Outcome {
     same_as_meta: bool,
 }
 
-fn run(arguments: &[u8], registry: Option<&[u8]>) -> Result<Outcome, Failure> {
-    let mut exported = export_bytes(arguments, registry)?;
+fn run(arguments: &[u8], registry: Option<&[u8]>, cancel: &CoreCancel) -> Result<Outcome, Failure> {
+    let mut exported = export_cancellable(arguments, registry, cancel)?;
     let mut files = std::mem::take(&mut exported.files).into_iter();
     let (file_bytes, same_as_meta) = match files.next() {
         Some(file) => {
@@ -113,25 +147,29 @@ fn failure(py: Python<'_>, error: ExportError) -> PyErr {
 
 /// Exports serialized `ExportArguments`; see the module documentation.
 #[pyfunction]
-#[pyo3(signature = (arguments, registry = None))]
+#[pyo3(signature = (arguments, registry = None, cancel = None))]
 fn export(
     py: Python<'_>,
     arguments: &Bound<'_, PyBytes>,
     registry: Option<&Bound<'_, PyBytes>>,
+    cancel: Option<&Bound<'_, Cancel>>,
 ) -> PyResult<NativeResult> {
     let arguments = arguments.as_bytes();
     let registry = registry.map(|r| r.as_bytes());
+    let cancel = cancel.map_or_else(CoreCancel::new, |c| c.get().0.clone());
     let outcome = py.allow_threads(|| {
-        catch_unwind(AssertUnwindSafe(|| run(arguments, registry))).unwrap_or_else(|panic| {
-            let text = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "a panic".to_string());
-            Err(Failure::Error(ExportError::internal(format!(
-                "internal error: {text}"
-            ))))
-        })
+        catch_unwind(AssertUnwindSafe(|| run(arguments, registry, &cancel))).unwrap_or_else(
+            |panic| {
+                let text = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "a panic".to_string());
+                Err(Failure::Error(ExportError::internal(format!(
+                    "internal error: {text}"
+                ))))
+            },
+        )
     });
     let outcome = match outcome {
         Ok(outcome) => outcome,
@@ -141,6 +179,7 @@ fn export(
             err.value(py).setattr("reason", reason)?;
             return Err(err);
         }
+        Err(Failure::Cancelled) => return Err(Cancelled::new_err("the export was cancelled")),
     };
     let meta_graph_def = PyBytes::new(py, &outcome.exported.meta_graph_def_bytes).unbind();
     let file_bytes = if outcome.same_as_meta {
@@ -175,6 +214,8 @@ fn export(
 fn metagraph_export_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(export, m)?)?;
     m.add_class::<NativeResult>()?;
+    m.add_class::<Cancel>()?;
+    m.add("Cancelled", m.py().get_type::<Cancelled>())?;
     m.add("ExportFailure", m.py().get_type::<ExportFailure>())?;
     m.add("Unsupported", m.py().get_type::<Unsupported>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
