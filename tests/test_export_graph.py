@@ -6,7 +6,6 @@ from typing import Any
 
 import metagraph_export
 import pytest
-from _backends import native_differs
 from _graphs import add_function, add_node, export, graph_of, names, node_named, shape
 from metagraph_export.snapshot.v1.snapshot_pb2 import NodeInputs, OutputShapes
 from metagraph_export.tf.graph_pb2 import GraphDef
@@ -82,7 +81,6 @@ def test_function_library_is_neither_filtered_nor_stripped_by_scope() -> None:
     assert list(exported.library.function) == [body]
 
 
-@native_differs("drops every unknown field of the input (implementation-defined, spec item 8)")
 @pytest.mark.parametrize("options", [{"clear_devices": True}, {"export_scope": "s"}])
 def test_rewriting_path_drops_the_graphs_own_unknown_fields_only(options: dict[str, Any]) -> None:
     """EXP-GRAPH-5, EXP-ARGS-11: the rewritten graph is a new GraphDef of nodes, versions and

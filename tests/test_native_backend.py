@@ -229,3 +229,59 @@ def test_pipeline_cancellation_is_typed_and_sticky() -> None:
     with pytest.raises(_pipeline.Cancelled):
         build_and_encode(arguments, contents=True, cancellation=cancellation)
     assert build_and_encode(arguments, contents=True).content
+
+
+def _has_unknown_fields(arguments: ExportArguments) -> bool:
+    stripped = ExportArguments()
+    stripped.CopyFrom(arguments)
+    stripped.DiscardUnknownFields()
+    return stripped.ByteSize() != arguments.ByteSize()
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda case: case.id)
+def test_lossless_declines_exactly_arguments_with_unknown_fields(case: Any) -> None:
+    """``lossless=True``, as the package calls the extension, declines the
+    arguments whose decoding drops unknown fields, and no others: its check
+    (canonical length against the bytes given) has no false positives on
+    the suite's arguments, serialized as the package serializes them."""
+    try:
+        arguments = ExportArguments.FromString(_arguments_bytes(case))
+    except Exception:
+        pytest.skip("arguments that do not parse never reach the extension from the package")
+    arguments.ClearField("filename")  # nothing is written
+    data = arguments.SerializeToString()
+    try:
+        native.export(data, lossless=True)
+    except native.Unsupported as declined:
+        assert ("unknown" in declined.reason) == _has_unknown_fields(arguments), declined.reason
+    except native.ExportFailure:
+        assert not _has_unknown_fields(arguments)
+    else:
+        assert not _has_unknown_fields(arguments)
+
+
+def test_the_package_falls_back_for_unknown_fields_and_deep_nesting() -> None:
+    """Through the package the backends agree byte for byte even where the
+    extension alone differs: unknown fields of a node are kept, and an
+    attribute nested beyond the native decoder's limit is exported."""
+    arguments = _large_arguments(2)
+    node = arguments.graph.graph_def.node[0]
+    node.ParseFromString(node.SerializeToString() + b"\xf8\x3e\x01")  # field 999, varint 1
+    assert _has_unknown_fields(arguments)
+    with pytest.raises(native.Unsupported):
+        native.export(arguments.SerializeToString(), lossless=True)
+    deep = _large_arguments(1)
+    value = deep.graph.graph_def.node[0].attr["deep"]
+    for _ in range(60):
+        value = value.func.attr["a"]
+    value.i = 1
+    with pytest.raises(native.ExportFailure):
+        native.export(deep.SerializeToString())
+    for message in (arguments, deep):
+        results = [
+            metagraph_export.export(
+                graph=message.graph, clear_devices=True, backend=backend
+            ).meta_graph_def.SerializeToString(deterministic=True)
+            for backend in ("python", "native")
+        ]
+        assert results[0] == results[1]

@@ -49,9 +49,9 @@ class _NativeCalls:
         self.declined = 0
         self.severities: list[list[str]] = []
 
-    def __call__(self, *arguments: Any) -> Any:
+    def __call__(self, *arguments: Any, **options: Any) -> Any:
         try:
-            result = self._export(*arguments)
+            result = self._export(*arguments, **options)
         except native.Unsupported:
             self.declined += 1
             raise

@@ -9,9 +9,11 @@ Which backend runs: the ``backend`` argument, else the environment variable
 ``METAGRAPH_EXPORT_BACKEND``: ``python``, ``native`` (an error where it is not
 installed), or ``auto`` (the default: native where installed). The native
 backend declines what it does not implement (a scope that is not portable,
-spec EXP-SCOPE-7; a replaced op registry, which has no serialized form here)
-and arguments too large to serialize (2 GiB or more): the Python stages then
-run instead.
+spec EXP-SCOPE-7; a replaced op registry, which has no serialized form here),
+arguments too large to serialize (2 GiB or more), and what it could not give
+byte for byte as the reference does: messages with unknown fields (the
+reference keeps them, spec EXP-ENC-6) and messages nested deeper than its
+decoder goes. The Python stages then run instead.
 
 A caller running an export in one thread can stop it from another with a
 :class:`Cancellation`: the native export looks at it between its steps and at
@@ -151,12 +153,17 @@ def export(arguments: Arguments, cancellation: Cancellation | None = None) -> Na
         return None
     flag = None if cancellation is None else cancellation._flag(native)
     try:
-        return Native(native.export(arguments_bytes, registry, flag))
+        return Native(native.export(arguments_bytes, registry, flag, lossless=True))
     except native.Cancelled:
         raise Cancelled from None
     except native.Unsupported:
         return None
     except native.ExportFailure as failure:
+        if failure.category == "MALFORMED_INPUT" and failure.argument == "arguments":
+            # Bytes serialized from valid messages that the native decoder
+            # refuses: nested deeper than its recursion limit. The reference
+            # holds them already decoded.
+            return None
         raise _exception(failure) from None
 
 

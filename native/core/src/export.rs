@@ -100,35 +100,44 @@ pub fn export_cancellable(
     custom_ops: Option<&[u8]>,
     cancel: &Cancel,
 ) -> Result<Exported, Failure> {
-    let arguments = ExportArguments::decode(arguments).map_err(|error| {
+    let arguments = decode_arguments(arguments)?;
+    let extra = decode_ops(custom_ops)?;
+    cancel.check()?;
+    export_decoded(arguments, extra, cancel)
+}
+
+/// Serialized `ExportArguments`, decoded (MALFORMED_INPUT where they do not decode).
+pub fn decode_arguments(arguments: &[u8]) -> Result<ExportArguments, ExportError> {
+    ExportArguments::decode(arguments).map_err(|error| {
         ExportError::malformed(
             "arguments",
             format!("not a valid metagraph_export.api.v1.ExportArguments ({error})"),
         )
-    })?;
-    let extra = match custom_ops {
-        None => Vec::new(),
-        Some(bytes) => {
-            crate::gen::tensorflow::OpList::decode(bytes)
-                .map_err(|error| {
-                    ExportError::malformed(
-                        "op_defs",
-                        format!("not a valid tensorflow.OpList ({error})"),
-                    )
-                })?
-                .op
-        }
-    };
-    cancel.check()?;
-    export_with(arguments, extra, cancel)
+    })
+}
+
+/// A serialized `tensorflow.OpList` of custom ops, decoded; none for None.
+pub fn decode_ops(custom_ops: Option<&[u8]>) -> Result<Vec<OpDef>, ExportError> {
+    match custom_ops {
+        None => Ok(Vec::new()),
+        Some(bytes) => Ok(OpList::decode(bytes)
+            .map_err(|error| {
+                ExportError::malformed(
+                    "op_defs",
+                    format!("not a valid tensorflow.OpList ({error})"),
+                )
+            })?
+            .op),
+    }
 }
 
 /// Exports `arguments`, with `extra_ops` added to the registry after `op_defs`.
 pub fn export(arguments: ExportArguments, extra_ops: Vec<OpDef>) -> Result<Exported, Failure> {
-    export_with(arguments, extra_ops, &Cancel::new())
+    export_decoded(arguments, extra_ops, &Cancel::new())
 }
 
-fn export_with(
+/// [`export`], stopped with [`Failure::Cancelled`] once `cancel` is raised.
+pub fn export_decoded(
     arguments: ExportArguments,
     extra_ops: Vec<OpDef>,
     cancel: &Cancel,

@@ -20,7 +20,10 @@ pub mod text;
 
 pub use cancel::Cancel;
 pub use error::{Category, ExportError, Failure};
-pub use export::{export, export_bytes, export_cancellable, Diagnostic, Exported, OutputFile};
+pub use export::{
+    decode_arguments, decode_ops, export, export_bytes, export_cancellable, export_decoded,
+    Diagnostic, Exported, OutputFile,
+};
 pub mod files;
 
 /// The schema of every message, as a serialized `FileDescriptorSet`.

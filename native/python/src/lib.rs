@@ -7,7 +7,9 @@
 //! writes a file: with `filename` set it builds what would be written (the
 //! file bytes, the debug info) and the caller writes it. It runs without the
 //! GIL; another thread stops it by calling `cancel.cancel()` on the `Cancel`
-//! it was given, and it then raises `Cancelled`.
+//! it was given, and it then raises `Cancelled`. With `lossless=True`, for
+//! bytes serialized from a message, it declines (`Unsupported`) arguments
+//! whose decoding dropped unknown fields, which the reference would keep.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -17,9 +19,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use metagraph_export_core::canon::encode;
+use metagraph_export_core::canon::encoded_len;
 use metagraph_export_core::export::text_bytes;
 use metagraph_export_core::{
-    export_cancellable, Cancel as CoreCancel, ExportError, Exported, Failure,
+    decode_arguments, decode_ops, export_decoded, Cancel as CoreCancel, ExportError, Exported,
+    Failure,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -101,8 +105,26 @@ struct Outcome {
     same_as_meta: bool,
 }
 
-fn run(arguments: &[u8], registry: Option<&[u8]>, cancel: &CoreCancel) -> Result<Outcome, Failure> {
-    let mut exported = export_cancellable(arguments, registry, cancel)?;
+fn run(
+    arguments: &[u8],
+    registry: Option<&[u8]>,
+    cancel: &CoreCancel,
+    lossless: bool,
+) -> Result<Outcome, Failure> {
+    let length = arguments.len() as u64;
+    let arguments = decode_arguments(arguments)?;
+    // Bytes a Python message serialized are exactly as long as the canonical
+    // encoding of what they decode to, unless decoding dropped something:
+    // unknown fields, which the reference keeps and these structs cannot.
+    if lossless && encoded_len(&arguments) != length {
+        return Err(Failure::Unsupported(
+            "the arguments hold fields unknown to this implementation, which it would drop"
+                .to_string(),
+        ));
+    }
+    let extra = decode_ops(registry)?;
+    cancel.check()?;
+    let mut exported = export_decoded(arguments, extra, cancel)?;
     let mut files = std::mem::take(&mut exported.files).into_iter();
     let (file_bytes, same_as_meta) = match files.next() {
         Some(file) => {
@@ -147,29 +169,31 @@ fn failure(py: Python<'_>, error: ExportError) -> PyErr {
 
 /// Exports serialized `ExportArguments`; see the module documentation.
 #[pyfunction]
-#[pyo3(signature = (arguments, registry = None, cancel = None))]
+#[pyo3(signature = (arguments, registry = None, cancel = None, lossless = false))]
 fn export(
     py: Python<'_>,
     arguments: &Bound<'_, PyBytes>,
     registry: Option<&Bound<'_, PyBytes>>,
     cancel: Option<&Bound<'_, Cancel>>,
+    lossless: bool,
 ) -> PyResult<NativeResult> {
     let arguments = arguments.as_bytes();
     let registry = registry.map(|r| r.as_bytes());
     let cancel = cancel.map_or_else(CoreCancel::new, |c| c.get().0.clone());
     let outcome = py.allow_threads(|| {
-        catch_unwind(AssertUnwindSafe(|| run(arguments, registry, &cancel))).unwrap_or_else(
-            |panic| {
-                let text = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "a panic".to_string());
-                Err(Failure::Error(ExportError::internal(format!(
-                    "internal error: {text}"
-                ))))
-            },
-        )
+        catch_unwind(AssertUnwindSafe(|| {
+            run(arguments, registry, &cancel, lossless)
+        }))
+        .unwrap_or_else(|panic| {
+            let text = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic".to_string());
+            Err(Failure::Error(ExportError::internal(format!(
+                "internal error: {text}"
+            ))))
+        })
     });
     let outcome = match outcome {
         Ok(outcome) => outcome,
