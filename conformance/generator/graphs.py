@@ -304,6 +304,17 @@ def _output_shapes_attr() -> BuiltGraph:
     return BuiltGraph(graph)
 
 
+@builder("output_shapes_attr_not_list")
+def _output_shapes_attr_not_list() -> BuiltGraph:
+    """An operation whose _output_shapes attribute holds an int, not a list."""
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.constant([1.0, 2.0], name="x")
+        y = tf.identity(x, name="y")
+        y.op._set_attr("_output_shapes", tf.compat.v1.AttrValue(i=5))
+    return BuiltGraph(graph)
+
+
 @builder("imported")
 def _imported() -> BuiltGraph:
     """Nodes made by import_graph_def carry no stack trace."""

@@ -74,6 +74,12 @@ case(
     graph="output_shapes_attr",
 )
 case(
+    "Required.Snapshot.ExistingOutputShapesNotAList",
+    ("snapshot.existing_output_shapes",),
+    "A node whose _output_shapes holds an int: the shapes replace it as a list.",
+    graph="output_shapes_attr_not_list",
+)
+case(
     "Required.Snapshot.ExistingOutputShapesRewritten",
     ("snapshot.existing_output_shapes",),
     "A node that already has _output_shapes cannot be exported on the rewriting path.",
