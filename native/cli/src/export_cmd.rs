@@ -1,22 +1,17 @@
 //! `metagraph-export-native export`: the flags of `metagraph-export export`.
 //!
-//! INPUT is a GraphDef or a graph snapshot, in binary or text format; "auto"
-//! takes a type that parses without unknown fields and, where both do, the
-//! one that reads more fields into its schema (as the Python command does).
+//! INPUT is a GraphDef or a graph snapshot, in binary or text format
+//! (`crate::input` reads it).
 
 use std::io::Write;
-use std::sync::OnceLock;
 
 use clap::{Args, ValueEnum};
 use metagraph_export_core::files::write_files;
 use metagraph_export_core::gen::metagraph_export::api::v1::{CollectionList, ExportArguments};
-use metagraph_export_core::gen::metagraph_export::snapshot::v1::GraphSnapshot;
-use metagraph_export_core::gen::tensorflow::{
-    meta_graph_def::MetaInfoDef, GraphDef, OpList, SaverDef,
-};
-use metagraph_export_core::{export, ExportError, Failure, DESCRIPTORS};
-use prost::Message;
-use prost_reflect::{DescriptorPool, DynamicMessage, Value};
+use metagraph_export_core::gen::tensorflow::{meta_graph_def::MetaInfoDef, OpList, SaverDef};
+use metagraph_export_core::{export, Failure};
+
+use crate::input::{load, load_input, Input, GRAPH_DEF};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InputFormat {
@@ -106,160 +101,15 @@ pub struct ExportCommand {
     verbose: bool,
 }
 
-fn pool() -> &'static DescriptorPool {
-    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
-    POOL.get_or_init(|| DescriptorPool::decode(DESCRIPTORS).expect("the embedded schema decodes"))
-}
-
-/// Each repeated field and map is judged by its first items only.
-const SAMPLE: usize = 64;
-
-fn read(path: &str) -> Result<Vec<u8>, ExportError> {
-    if path == "-" {
-        let mut data = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut data)
-            .map_err(|e| ExportError::malformed(path, e.to_string()))?;
-        return Ok(data);
-    }
-    std::fs::read(path).map_err(|error| ExportError::invalid(path, format!("cannot read: {error}")))
-}
-
-/// The file as a message of `type_name`, in its canonical binary form, and
-/// the parse (for telling types apart).
-fn parse(
-    data: &[u8],
-    type_name: &str,
-    path: &str,
-    format: InputFormat,
-) -> Result<(Vec<u8>, DynamicMessage), ExportError> {
-    let descriptor = pool().get_message_by_name(type_name).expect("a known type");
-    let mut errors = Vec::new();
-    if format != InputFormat::Binary {
-        match std::str::from_utf8(data) {
-            Err(_) => errors.push("text format: not UTF-8".to_string()),
-            Ok(text) => match DynamicMessage::parse_text_format(descriptor.clone(), text) {
-                Ok(message) => return Ok((message.encode_to_vec(), message)),
-                Err(error) => errors.push(format!("text format: {error}")),
-            },
-        }
-    }
-    if format != InputFormat::Text {
-        match DynamicMessage::decode(descriptor, data) {
-            Ok(message) => return Ok((data.to_vec(), message)),
-            Err(error) => errors.push(format!("binary format: {error}")),
-        }
-    }
-    Err(ExportError::malformed(
-        path,
-        format!("not a valid {type_name} ({})", errors.join("; ")),
-    ))
-}
-
-fn has_unknown_fields(message: &DynamicMessage) -> bool {
-    if message.unknown_fields().next().is_some() {
-        return true;
-    }
-    message.fields().any(|(_, value)| match value {
-        Value::Message(inner) => has_unknown_fields(inner),
-        Value::List(items) => items
-            .iter()
-            .take(SAMPLE)
-            .any(|v| matches!(v, Value::Message(m) if has_unknown_fields(m))),
-        Value::Map(map) => map
-            .values()
-            .take(SAMPLE)
-            .any(|v| matches!(v, Value::Message(m) if has_unknown_fields(m))),
-        _ => false,
-    })
-}
-
-fn field_count(message: &DynamicMessage) -> usize {
-    message
-        .fields()
-        .map(|(_, value)| match value {
-            Value::Message(inner) => 1 + field_count(inner),
-            Value::List(items) => items
-                .iter()
-                .take(SAMPLE)
-                .map(|v| match v {
-                    Value::Message(m) => 1 + field_count(m),
-                    _ => 1,
-                })
-                .sum(),
-            Value::Map(map) => map.len(),
-            _ => 1,
-        })
-        .sum()
-}
-
-const SNAPSHOT: &str = "metagraph_export.snapshot.v1.GraphSnapshot";
-const GRAPH_DEF: &str = "tensorflow.GraphDef";
-
-fn load_input(
-    path: &str,
-    kind: InputType,
-    format: InputFormat,
-) -> Result<(InputType, Vec<u8>), ExportError> {
-    let data = read(path)?;
-    let candidates = match kind {
-        InputType::Snapshot => return Ok((kind, parse(&data, SNAPSHOT, path, format)?.0)),
-        InputType::GraphDef => return Ok((kind, parse(&data, GRAPH_DEF, path, format)?.0)),
-        InputType::Auto => [
-            (InputType::Snapshot, SNAPSHOT, "snapshot"),
-            (InputType::GraphDef, GRAPH_DEF, "graph_def"),
-        ],
-    };
-    let mut best: Option<(usize, InputType, Vec<u8>)> = None;
-    let mut reasons = Vec::new();
-    for (candidate, type_name, label) in candidates {
-        match parse(&data, type_name, path, format) {
-            Err(error) => reasons.push(format!("as {label}: {}", error.message)),
-            Ok((bytes, message)) => {
-                if has_unknown_fields(&message) {
-                    reasons.push(format!("as {label}: fields unknown to {type_name}"));
-                    continue;
-                }
-                let score = field_count(&message);
-                if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
-                    best = Some((score, candidate, bytes));
-                }
-            }
-        }
-    }
-    match best {
-        Some((_, kind, bytes)) => Ok((kind, bytes)),
-        None => Err(ExportError::malformed(
-            path,
-            format!(
-                "is none of snapshot, graph_def in binary or text format ({})",
-                reasons.join("; ")
-            ),
-        )),
-    }
-}
-
-fn decoded<M: Message + Default>(bytes: &[u8], path: &str) -> Result<M, ExportError> {
-    M::decode(bytes).map_err(|error| ExportError::malformed(path, error.to_string()))
-}
-
-fn load<M: Message + Default>(path: &str, type_name: &str) -> Result<M, ExportError> {
-    let data = read(path)?;
-    decoded(&parse(&data, type_name, path, InputFormat::Auto)?.0, path)
-}
-
 pub fn run(command: ExportCommand) -> Result<(), Failure> {
-    let (kind, bytes) = load_input(&command.input, command.input_type, command.input_format)?;
     let mut arguments = ExportArguments {
         filename: Some(command.output.clone()),
         ..Default::default()
     };
-    match kind {
-        InputType::GraphDef => {
-            arguments.graph_def = Some(decoded::<GraphDef>(&bytes, &command.input)?)
-        }
-        _ => arguments.graph = Some(decoded::<GraphSnapshot>(&bytes, &command.input)?),
+    match load_input(&command.input, command.input_type, command.input_format)? {
+        Input::GraphDef(graph_def) => arguments.graph_def = Some(*graph_def),
+        Input::Snapshot(snapshot) => arguments.graph = Some(*snapshot),
     }
-    drop(bytes);
     if let Some(path) = &command.graph_def {
         arguments.graph_def = Some(load(path, GRAPH_DEF)?);
     }

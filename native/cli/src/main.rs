@@ -5,6 +5,7 @@
 //! exports a file with the flags of `metagraph-export export`.
 
 mod export_cmd;
+mod input;
 
 // Decoding a graph allocates a string or map per field; mimalloc makes that
 // markedly cheaper than the system allocator.
