@@ -25,6 +25,7 @@ use metagraph_export_core::{
     decode_arguments, decode_ops, export_decoded, Cancel as CoreCancel, ExportError, Exported,
     Failure,
 };
+use prost::Message;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -116,7 +117,10 @@ fn run(
     // Bytes a Python message serialized are exactly as long as the canonical
     // encoding of what they decode to, unless decoding dropped something:
     // unknown fields, which the reference keeps and these structs cannot.
-    if lossless && encoded_len(&arguments) != length {
+    // prost's own length, quicker to compute, is at most the canonical one
+    // (it leaves out default map keys and values, which Python writes), so
+    // where it already matches, the canonical one does too.
+    if lossless && arguments.encoded_len() as u64 != length && encoded_len(&arguments) != length {
         return Err(Failure::Unsupported(
             "the arguments hold fields unknown to this implementation, which it would drop"
                 .to_string(),
