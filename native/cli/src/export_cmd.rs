@@ -150,7 +150,9 @@ pub fn run(command: ExportCommand) -> Result<(), Failure> {
         command.unbound_inputs_col_name.clone()
     });
 
-    let exported = export(arguments, Vec::new())?;
+    // Never freed: the process ends right after, and the OS takes the pages
+    // back at once, where dropping a large graph frees it node by node.
+    let exported = std::mem::ManuallyDrop::new(export(arguments, Vec::new())?);
     write_files(&exported.file_contents())?;
 
     let graph = exported.meta_graph_def.graph_def.as_ref();
