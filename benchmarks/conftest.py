@@ -127,7 +127,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--bench-model",
         default=None,
         help="tf_keras models exported from a tf.Graph, such as mobilenetv2,resnet50 "
-        "(default: none; mobilenetv2 with full); needs tf-keras in the TensorFlow environment",
+        "(default: none; mobilenetv2 with full); needs tf-keras (benchmarks/README.md)",
     )
     group.addoption(
         "--bench-rss",

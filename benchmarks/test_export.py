@@ -205,7 +205,10 @@ def test_model(model_case: tuple[str, str], benchmark: BenchmarkFixture) -> None
     if tensorflow_or_none() is None:
         pytest.skip(TF_SKIP_REASON)
     if importlib.util.find_spec("tf_keras") is None:
-        pytest.skip("tf-keras is not installed: pip install 'tf-keras==2.21.*'")
+        pytest.skip(
+            "tf-keras is not installed; install it in a TensorFlow environment of its own "
+            "(benchmarks/README.md): it replaces tensorflow-cpu with tensorflow"
+        )
     graph, saver_def = keras_graph(model)
     if implementation == NATIVE:
         import metagraph_export
