@@ -6,7 +6,6 @@
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
-use metagraph_export_core::files::write_files;
 use metagraph_export_core::gen::metagraph_export::api::v1::{CollectionList, ExportArguments};
 use metagraph_export_core::gen::tensorflow::{meta_graph_def::MetaInfoDef, OpList, SaverDef};
 use metagraph_export_core::{export, Failure};
@@ -153,15 +152,15 @@ pub fn run(command: ExportCommand) -> Result<(), Failure> {
     // Never freed: the process ends right after, and the OS takes the pages
     // back at once, where dropping a large graph frees it node by node.
     let exported = std::mem::ManuallyDrop::new(export(arguments, Vec::new())?);
-    write_files(&exported.file_contents())?;
+    exported.write_files()?;
 
-    let graph = exported.meta_graph_def.graph_def.as_ref();
+    let meta_graph_def = exported.meta_graph_def();
+    let graph = meta_graph_def.graph_def.as_ref();
     let nodes = graph.map_or(0, |g| g.node.len());
     let functions = graph
         .and_then(|g| g.library.as_ref())
         .map_or(0, |l| l.function.len());
-    let ops = exported
-        .meta_graph_def
+    let ops = meta_graph_def
         .meta_info_def
         .as_ref()
         .and_then(|i| i.stripped_op_list.as_ref())
@@ -174,8 +173,8 @@ pub fn run(command: ExportCommand) -> Result<(), Failure> {
             "nodes": nodes,
             "functions": functions,
             "ops": ops,
-            "collections": exported.meta_graph_def.collection_def.keys().collect::<Vec<_>>(),
-            "files": exported.file_contents().iter().map(|(path, content)| serde_json::json!({"path": path, "bytes": content.len()})).collect::<Vec<_>>(),
+            "collections": meta_graph_def.collection_def.keys().collect::<Vec<_>>(),
+            "files": exported.file_sizes().iter().map(|(path, size)| serde_json::json!({"path": path, "bytes": size})).collect::<Vec<_>>(),
             "diagnostics": exported.diagnostics.iter().map(|d| serde_json::json!({
                 "code": d.code, "severity": d.severity(), "subject": d.subject, "message": d.message,
             })).collect::<Vec<_>>(),
@@ -187,13 +186,13 @@ pub fn run(command: ExportCommand) -> Result<(), Failure> {
         );
         return Ok(());
     }
-    for (path, content) in exported.file_contents() {
-        let _ = writeln!(out, "wrote {path} ({} bytes)", thousands(content.len()));
+    for (path, size) in exported.file_sizes() {
+        let _ = writeln!(out, "wrote {path} ({} bytes)", thousands(size));
     }
     let _ = writeln!(
         out,
         "nodes: {nodes}, functions: {functions}, ops: {ops}, collections: {}",
-        exported.meta_graph_def.collection_def.len()
+        meta_graph_def.collection_def.len()
     );
     for diagnostic in &exported.diagnostics {
         if diagnostic.severity() == "warning" || command.verbose {
@@ -203,7 +202,7 @@ pub fn run(command: ExportCommand) -> Result<(), Failure> {
     Ok(())
 }
 
-fn thousands(value: usize) -> String {
+fn thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {

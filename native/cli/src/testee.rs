@@ -5,7 +5,6 @@
 use std::io::{self, Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use metagraph_export_core::files::write_files;
 use metagraph_export_core::gen::metagraph_export::api::v1::Diagnostic as DiagnosticProto;
 use metagraph_export_core::gen::metagraph_export::conformance::v1::{
     case_result, testee_request, testee_response, CaseResult, ErrorCategory,
@@ -76,14 +75,12 @@ fn read_frame(input: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
 fn run_case(run: RunCase) -> CaseResult {
     let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<_, Failure> {
         let exported = export_bytes(&run.arguments, None)?;
-        write_files(&exported.file_contents())?;
+        exported.write_files()?;
         Ok(exported)
     }));
     let result = match outcome {
-        Ok(Ok(exported)) => case_result::Result::Exported(ExportedProto {
-            meta_graph_def: Some(exported.meta_graph_def),
-            diagnostics: exported
-                .diagnostics
+        Ok(Ok(mut exported)) => case_result::Result::Exported(ExportedProto {
+            diagnostics: std::mem::take(&mut exported.diagnostics)
                 .into_iter()
                 .map(|d| DiagnosticProto {
                     code: d.code.to_string(),
@@ -92,6 +89,7 @@ fn run_case(run: RunCase) -> CaseResult {
                     message: d.message,
                 })
                 .collect(),
+            meta_graph_def: Some(exported.into_meta_graph_def()),
         }),
         Ok(Err(Failure::Error(error))) => {
             let category = match error.category {

@@ -46,7 +46,7 @@ fn expected(arguments: ExportArguments) -> Vec<u8> {
         Vec::new(),
     )
     .unwrap()
-    .meta_graph_def_bytes
+    .meta_graph_def_bytes()
 }
 
 #[test]

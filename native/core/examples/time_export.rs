@@ -19,9 +19,12 @@ fn main() {
     let exported = metagraph_export_core::export(arguments, Vec::new()).expect("exports");
     let total = start.elapsed();
     let start = Instant::now();
-    let again = metagraph_export_core::canon::encode(&exported.meta_graph_def);
+    let again = exported.meta_graph_def_bytes();
     let encoded = start.elapsed();
-    println!("decode {decoded:?}, export (with encoding) {total:?}, encoding alone {encoded:?}, {} bytes", again.len());
+    println!(
+        "decode {decoded:?}, export {total:?}, encoding {encoded:?}, {} bytes",
+        again.len()
+    );
     let start = Instant::now();
     drop(exported);
     println!("drop {:?}", start.elapsed());

@@ -5,10 +5,13 @@
 //! order with a prefix after the longer keys, integer keys descending. The
 //! per-message code is generated (`gen/canon.rs`); encoding takes two passes,
 //! the first caching every message's length in pre-order so that the second
-//! writes each length prefix without measuring again.
+//! writes each length prefix without measuring again. The second pass writes
+//! to a [`Sink`]: a buffer in memory, or a small one that a file drains as it
+//! fills (a large graph is never held twice).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use crate::text::{Printer, TextError};
 
@@ -18,7 +21,7 @@ pub trait Canon {
     /// message inside it, in pre-order, to `sizes` (saturated to `u32::MAX`).
     fn canon_len(&self, sizes: &mut Vec<u32>) -> u64;
     /// Writes the encoding, reading the lengths `canon_len` cached from `cursor` on.
-    fn canon_encode(&self, sizes: &[u32], cursor: &mut usize, buf: &mut Vec<u8>);
+    fn canon_encode(&self, sizes: &[u32], cursor: &mut usize, buf: &mut Sink<'_>);
     /// Prints the fields in text format (spec EXP-ENC-8).
     fn text(&self, printer: &mut Printer) -> Result<(), TextError>;
 }
@@ -39,11 +42,112 @@ pub fn encode<M: Canon + ?Sized>(message: &M) -> Vec<u8> {
 
 /// The canonical encoding of a message `canon_len` measured into `sizes`.
 pub fn encode_measured<M: Canon + ?Sized>(message: &M, sizes: &[u32], total: u64) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    let mut sink = Sink::memory(usize::try_from(total).unwrap_or(0));
     let mut cursor = 0;
-    message.canon_encode(sizes, &mut cursor, &mut buf);
+    message.canon_encode(sizes, &mut cursor, &mut sink);
+    let buf = sink.buf;
     debug_assert_eq!(buf.len() as u64, total);
     buf
+}
+
+/// Writes the canonical encoding of a message `canon_len` measured into
+/// `sizes` to `out` as it is produced, holding at most [`STREAM_BUFFER`] bytes.
+pub fn write_measured<M: Canon + ?Sized>(
+    message: &M,
+    sizes: &[u32],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut sink = Sink::stream(out, STREAM_BUFFER);
+    let mut cursor = 0;
+    message.canon_encode(sizes, &mut cursor, &mut sink);
+    sink.finish()
+}
+
+/// How much a streaming [`Sink`] holds before it writes.
+pub const STREAM_BUFFER: usize = 1 << 20;
+
+/// Where an encoding goes: a buffer in memory, or a buffer of
+/// [`STREAM_BUFFER`] bytes written to `out` whenever it is full. A piece that
+/// does not fit (a large tensor's contents) is written to `out` directly.
+pub struct Sink<'w> {
+    buf: Vec<u8>,
+    out: Option<&'w mut dyn Write>,
+    /// The first write error; nothing is written after it.
+    error: Option<io::Error>,
+}
+
+impl<'w> Sink<'w> {
+    /// A buffer in memory, `capacity` reserved.
+    pub fn memory(capacity: usize) -> Self {
+        Sink {
+            buf: Vec::with_capacity(capacity),
+            out: None,
+            error: None,
+        }
+    }
+
+    /// A buffer of `capacity` bytes drained into `out`.
+    pub fn stream(out: &'w mut dyn Write, capacity: usize) -> Self {
+        Sink {
+            buf: Vec::with_capacity(capacity.max(1)),
+            out: Some(out),
+            error: None,
+        }
+    }
+
+    #[inline]
+    pub fn extend_from_slice(&mut self, bytes: &[u8]) {
+        if bytes.len() <= self.buf.capacity() - self.buf.len() {
+            self.buf.extend_from_slice(bytes);
+        } else {
+            self.spill(bytes);
+        }
+    }
+
+    #[inline]
+    pub fn push(&mut self, byte: u8) {
+        if self.buf.len() < self.buf.capacity() {
+            self.buf.push(byte);
+        } else {
+            self.spill(&[byte]);
+        }
+    }
+
+    /// The slow path of a full buffer: in memory it grows; streaming, the
+    /// buffer is written out, and `bytes` with it when they would not fit.
+    #[cold]
+    #[inline(never)]
+    fn spill(&mut self, bytes: &[u8]) {
+        let Some(out) = self.out.as_mut() else {
+            self.buf.extend_from_slice(bytes);
+            return;
+        };
+        if self.error.is_none() {
+            let written = out.write_all(&self.buf).and_then(|()| {
+                if bytes.len() > self.buf.capacity() / 2 {
+                    out.write_all(bytes)
+                } else {
+                    Ok(())
+                }
+            });
+            self.error = written.err();
+        }
+        self.buf.clear();
+        if bytes.len() <= self.buf.capacity() / 2 {
+            self.buf.extend_from_slice(bytes);
+        }
+    }
+
+    /// Writes what the buffer still holds; the first error of the stream.
+    pub fn finish(mut self) -> io::Result<()> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        match self.out.as_mut() {
+            Some(out) => out.write_all(&self.buf),
+            None => Ok(()),
+        }
+    }
 }
 
 #[inline]
@@ -64,12 +168,16 @@ pub fn zigzag(value: i64) -> u64 {
 }
 
 #[inline]
-pub fn put_varint(buf: &mut Vec<u8>, mut value: u64) {
+pub fn put_varint(buf: &mut Sink<'_>, mut value: u64) {
+    let mut bytes = [0u8; 10];
+    let mut n = 0;
     while value >= 0x80 {
-        buf.push((value as u8) | 0x80);
+        bytes[n] = (value as u8) | 0x80;
         value >>= 7;
+        n += 1;
     }
-    buf.push(value as u8);
+    bytes[n] = value as u8;
+    buf.extend_from_slice(&bytes[..=n]);
 }
 
 /// upb's order of string keys: bytewise, where the end of a key sorts after
@@ -149,6 +257,64 @@ mod tests {
         assert_eq!(vlen(128), 2);
         assert_eq!(vlen(u64::MAX), 10);
         assert_eq!(vlen(-1i64 as u64), 10);
+    }
+
+    #[test]
+    fn a_stream_writes_the_bytes_of_the_encoding_in_memory() {
+        use crate::gen::tensorflow::{AttrValue, NodeDef};
+        let tensor = AttrValue {
+            value: Some(crate::gen::tensorflow::attr_value::Value::S(vec![7; 300])),
+        };
+        let node = NodeDef {
+            name: "a/b".into(),
+            op: "Const".into(),
+            input: vec!["x".into(); 40],
+            attr: [
+                ("value".to_string(), tensor),
+                ("dtype".to_string(), AttrValue::default()),
+            ]
+            .into_iter()
+            .collect(),
+            ..Default::default()
+        };
+        let mut sizes = Vec::new();
+        let total = node.canon_len(&mut sizes);
+        let expected = encode_measured(&node, &sizes, total);
+        // Buffers smaller than a varint, than a string, than the whole; and
+        // larger: every way a piece meets a full buffer.
+        for capacity in [1, 2, 5, 64, 200, 299, 301, 4096] {
+            let mut out = Vec::new();
+            let mut sink = Sink::stream(&mut out, capacity);
+            let mut cursor = 0;
+            node.canon_encode(&sizes, &mut cursor, &mut sink);
+            sink.finish().unwrap();
+            assert_eq!(out, expected, "buffer of {capacity} bytes");
+        }
+    }
+
+    #[test]
+    fn a_stream_reports_the_first_write_error() {
+        struct Full(usize);
+        impl Write for Full {
+            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+                }
+                let n = bytes.len().min(self.0);
+                self.0 -= n;
+                Ok(n)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = Full(10);
+        let mut sink = Sink::stream(&mut out, 4);
+        for _ in 0..100 {
+            sink.extend_from_slice(b"abc");
+        }
+        let error = sink.finish().unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull);
     }
 
     #[test]

@@ -5,14 +5,16 @@
 //! computed before defaults are stripped).
 
 use std::collections::{HashMap, HashSet};
+use std::io::Write;
 
 use prost::Message;
 
 use crate::attrs::attr_values_equal;
 use crate::cancel::Cancel;
-use crate::canon::{encode_measured, encoded_len, Canon};
+use crate::canon::{encode_measured, encoded_len, write_measured, Canon};
 use crate::collections::{add_collection, SAVERS_KEY};
 use crate::error::{py_repr, ExportError, Failure};
+use crate::files::{write_files, Content};
 use crate::gen::metagraph_export::api::v1::ExportArguments;
 use crate::gen::metagraph_export::snapshot::v1::collection_item::Kind;
 use crate::gen::metagraph_export::snapshot::v1::{CollectionItem, GraphSnapshot};
@@ -50,7 +52,8 @@ impl Diagnostic {
 }
 
 /// A file to write: its path and exact content, or, for the binary meta
-/// graph file, None: its content is `meta_graph_def_bytes` (not copied).
+/// graph file, None: its content is the meta graph's encoding, written as it
+/// is produced ([`Exported::write_files`]).
 #[derive(Debug, Clone)]
 pub struct OutputFile {
     pub path: String,
@@ -60,9 +63,13 @@ pub struct OutputFile {
 /// What one export produced.
 #[derive(Debug)]
 pub struct Exported {
-    pub meta_graph_def: MetaGraphDef,
-    /// The canonical binary encoding of `meta_graph_def`.
-    pub meta_graph_def_bytes: Vec<u8>,
+    meta_graph_def: MetaGraphDef,
+    /// The length of every message in `meta_graph_def`, in pre-order: what
+    /// its encoding needs ([`Canon::canon_len`]); valid while it is unchanged,
+    /// hence private.
+    sizes: Vec<u32>,
+    /// The length of the canonical binary encoding of `meta_graph_def`.
+    size: u64,
     /// The debug info, when a debug file is due (filename and save_debug_info).
     pub debug_info: Option<GraphDebugInfo>,
     pub diagnostics: Vec<Diagnostic>,
@@ -73,18 +80,59 @@ pub struct Exported {
 }
 
 impl Exported {
-    /// The files due, with their bytes: (path, content), meta graph first.
-    pub fn file_contents(&self) -> Vec<(&str, &[u8])> {
+    pub fn meta_graph_def(&self) -> &MetaGraphDef {
+        &self.meta_graph_def
+    }
+
+    pub fn into_meta_graph_def(self) -> MetaGraphDef {
+        self.meta_graph_def
+    }
+
+    /// The length of [`Exported::meta_graph_def_bytes`], without encoding.
+    pub fn meta_graph_def_len(&self) -> u64 {
+        self.size
+    }
+
+    /// The canonical binary encoding of the meta graph (spec EXP-ENC-1).
+    pub fn meta_graph_def_bytes(&self) -> Vec<u8> {
+        encode_measured(&self.meta_graph_def, &self.sizes, self.size)
+    }
+
+    /// Writes the canonical binary encoding to `out` as it is produced.
+    pub fn write_meta_graph_def(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        write_measured(&self.meta_graph_def, &self.sizes, out)
+    }
+
+    /// The files due and their lengths, meta graph first.
+    pub fn file_sizes(&self) -> Vec<(&str, u64)> {
         self.files
             .iter()
             .map(|file| {
-                let content = file
+                let size = file
                     .content
-                    .as_deref()
-                    .unwrap_or(&self.meta_graph_def_bytes);
-                (file.path.as_str(), content)
+                    .as_ref()
+                    .map_or(self.size, |content| content.len() as u64);
+                (file.path.as_str(), size)
             })
             .collect()
+    }
+
+    /// Writes the files due, all or nothing ([`crate::files::write_files`]);
+    /// the binary meta graph is encoded straight into its file.
+    pub fn write_files(&self) -> Result<(), ExportError> {
+        let encode = |out: &mut dyn Write| self.write_meta_graph_def(out);
+        let contents: Vec<(&str, Content<'_>)> = self
+            .files
+            .iter()
+            .map(|file| {
+                let content = match &file.content {
+                    Some(bytes) => Content::Bytes(bytes),
+                    None => Content::Written(&encode),
+                };
+                (file.path.as_str(), content)
+            })
+            .collect();
+        write_files(&contents)
     }
 }
 
@@ -404,8 +452,6 @@ pub fn export_decoded(
     if size >= GRAPH_SIZE_LIMIT {
         return Err(ExportError::too_large(size).into());
     }
-    let meta_graph_def_bytes = encode_measured(&meta_graph_def, &sizes, size);
-    drop(sizes);
 
     // Step 12: the files.
     cancel.check()?;
@@ -448,7 +494,8 @@ pub fn export_decoded(
     }
     Ok(Exported {
         meta_graph_def,
-        meta_graph_def_bytes,
+        sizes,
+        size,
         debug_info,
         diagnostics,
         files,

@@ -13,8 +13,15 @@ use crate::error::ExportError;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// What a file holds: bytes, or what a function writes (an encoding produced
+/// as it is written, never held whole).
+pub enum Content<'a> {
+    Bytes(&'a [u8]),
+    Written(&'a dyn Fn(&mut dyn Write) -> io::Result<()>),
+}
+
 /// Writes each file atomically, creating parent directories.
-pub fn write_files(files: &[(&str, &[u8])]) -> Result<(), ExportError> {
+pub fn write_files(files: &[(&str, Content<'_>)]) -> Result<(), ExportError> {
     let mut staged: Vec<(PathBuf, &str)> = Vec::new();
     let result = (|| {
         for (path, content) in files {
@@ -37,7 +44,7 @@ fn failure(path: &str, error: &io::Error) -> ExportError {
     ExportError::write_failed(path, error.to_string())
 }
 
-fn stage(path: &str, content: &[u8]) -> Result<PathBuf, ExportError> {
+fn stage(path: &str, content: &Content<'_>) -> Result<PathBuf, ExportError> {
     let target = Path::new(path);
     let directory = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -60,7 +67,10 @@ fn stage(path: &str, content: &[u8]) -> Result<PathBuf, ExportError> {
     let (temporary, mut file) =
         create_temporary(&directory, &base).map_err(|error| failure(path, &error))?;
     let written = (|| -> io::Result<()> {
-        file.write_all(content)?;
+        match content {
+            Content::Bytes(bytes) => file.write_all(bytes)?,
+            Content::Written(write) => write(&mut file)?,
+        }
         file.sync_all()
     })();
     drop(file);

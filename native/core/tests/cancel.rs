@@ -46,7 +46,7 @@ fn an_unraised_cancel_changes_nothing() {
         let cancel = Cancel::new();
         let with = export_cancellable(&data, None, &cancel).unwrap();
         let without = export_bytes(&data, None).unwrap();
-        assert_eq!(with.meta_graph_def_bytes, without.meta_graph_def_bytes);
+        assert_eq!(with.meta_graph_def_bytes(), without.meta_graph_def_bytes());
         assert!(!cancel.is_cancelled());
     }
 }

@@ -117,7 +117,7 @@ fn graph_too_large_is_measured() {
         };
         let tensor = TensorProto {
             dtype: 4,
-            tensor_content: vec![7u8; 805_306_368],
+            tensor_content: vec![7u8; 805_306_368].into(),
             ..Default::default()
         };
         node.attr
@@ -163,13 +163,13 @@ fn repeated_keys_add_their_items_again() {
         ..Default::default()
     };
     let exported = export(arguments, Vec::new()).unwrap();
-    match &exported.meta_graph_def.collection_def["dup"].kind {
+    match &exported.meta_graph_def().collection_def["dup"].kind {
         Some(ListKind::Int64List(list)) => assert_eq!(list.value, [1, 2, 1, 2, 1, 2]),
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        exported.meta_graph_def_bytes,
-        encode(&exported.meta_graph_def)
+        exported.meta_graph_def_bytes(),
+        encode(exported.meta_graph_def())
     );
 }
 

@@ -11,14 +11,18 @@ use prost::Message;
 fuzz_target!(|data: &[u8]| {
     match export_bytes(data, None) {
         Ok(exported) => {
-            let decoded = MetaGraphDef::decode(exported.meta_graph_def_bytes.as_slice())
-                .expect("the canonical encoding decodes");
+            let bytes = exported.meta_graph_def_bytes();
+            let decoded =
+                MetaGraphDef::decode(bytes.as_slice()).expect("the canonical encoding decodes");
             // NaN compares unequal: compare encodings instead of messages.
-            assert_eq!(
-                metagraph_export_core::canon::encode(&decoded),
-                exported.meta_graph_def_bytes
-            );
-            let _ = to_text(&exported.meta_graph_def);
+            assert_eq!(metagraph_export_core::canon::encode(&decoded), bytes);
+            let mut streamed = Vec::new();
+            exported
+                .write_meta_graph_def(&mut streamed)
+                .expect("writing to memory");
+            assert_eq!(streamed, bytes);
+            assert_eq!(exported.meta_graph_def_len(), bytes.len() as u64);
+            let _ = to_text(exported.meta_graph_def());
         }
         Err(Failure::Error(error)) => assert_ne!(error.category, Category::Internal, "{error}"),
         Err(Failure::Unsupported(_)) => {}

@@ -100,6 +100,7 @@ struct NativeResult {
 
 struct Outcome {
     exported: Exported,
+    meta_graph_def_bytes: Vec<u8>,
     file_bytes: Option<Vec<u8>>,
     debug_info: Option<Vec<u8>>,
     debug_file_bytes: Option<Vec<u8>>,
@@ -138,7 +139,7 @@ fn run(
         None => {
             // No file is due; the file's bytes are those it would have.
             if exported.as_text {
-                (text_bytes(&exported.meta_graph_def).ok(), false)
+                (text_bytes(exported.meta_graph_def()).ok(), false)
             } else {
                 (None, true)
             }
@@ -147,6 +148,7 @@ fn run(
     let debug_file_bytes = files.next().and_then(|file| file.content);
     let debug_info = exported.debug_info.as_ref().map(encode);
     Ok(Outcome {
+        meta_graph_def_bytes: exported.meta_graph_def_bytes(),
         exported,
         file_bytes,
         debug_info,
@@ -209,7 +211,7 @@ fn export(
         }
         Err(Failure::Cancelled) => return Err(Cancelled::new_err("the export was cancelled")),
     };
-    let meta_graph_def = PyBytes::new(py, &outcome.exported.meta_graph_def_bytes).unbind();
+    let meta_graph_def = PyBytes::new(py, &outcome.meta_graph_def_bytes).unbind();
     let file_bytes = if outcome.same_as_meta {
         Some(meta_graph_def.clone_ref(py))
     } else {

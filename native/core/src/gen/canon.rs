@@ -2,7 +2,7 @@
 // The canonical binary encoding and the text format of every message.
 #![allow(clippy::all, clippy::pedantic, unused_variables, unused_mut, deprecated, non_snake_case)]
 
-use crate::canon::{Canon, put_varint, vlen, ldlen, zigzag, sorted_string_map, ascending_string_map, upb_order};
+use crate::canon::{Canon, Sink, put_varint, vlen, ldlen, zigzag, sorted_string_map, ascending_string_map, upb_order};
 use crate::text::{Printer, TextError};
 
 fn enum_name_google_protobuf_Edition(value: i32) -> Option<&'static str> {
@@ -501,7 +501,7 @@ impl Canon for crate::gen::google::protobuf::Any {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.type_url; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.value; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
@@ -529,7 +529,7 @@ impl Canon for crate::gen::google::protobuf::Api {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.methods { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -560,7 +560,7 @@ impl Canon for crate::gen::google::protobuf::BoolValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.value; if *v { b.extend_from_slice(&[8]); b.push(*v as u8); }
     }
@@ -579,7 +579,7 @@ impl Canon for crate::gen::google::protobuf::BytesValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.value; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
     }
@@ -607,7 +607,7 @@ impl Canon for crate::gen::google::protobuf::DescriptorProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.name { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.field { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -646,7 +646,7 @@ impl Canon for crate::gen::google::protobuf::descriptor_proto::ExtensionRange {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.start { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(v) = &self.end { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -670,7 +670,7 @@ impl Canon for crate::gen::google::protobuf::descriptor_proto::ReservedRange {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.start { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(v) = &self.end { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -691,7 +691,7 @@ impl Canon for crate::gen::google::protobuf::DoubleValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.value; if v.to_bits() != 0 { b.extend_from_slice(&[9]); b.extend_from_slice(&v.to_le_bytes()); }
     }
@@ -711,7 +711,7 @@ impl Canon for crate::gen::google::protobuf::Duration {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.seconds; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as u64); }
         let v = &self.nanos; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -731,7 +731,7 @@ impl Canon for crate::gen::google::protobuf::Empty {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
@@ -753,7 +753,7 @@ impl Canon for crate::gen::google::protobuf::Enum {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.enumvalue { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -786,7 +786,7 @@ impl Canon for crate::gen::google::protobuf::EnumDescriptorProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.name { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.value { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -814,7 +814,7 @@ impl Canon for crate::gen::google::protobuf::enum_descriptor_proto::EnumReserved
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.start { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(v) = &self.end { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -839,7 +839,7 @@ impl Canon for crate::gen::google::protobuf::EnumOptions {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.allow_alias { b.extend_from_slice(&[16]); b.push(*v as u8); }
         if let Some(v) = &self.deprecated { b.extend_from_slice(&[24]); b.push(*v as u8); }
@@ -868,7 +868,7 @@ impl Canon for crate::gen::google::protobuf::EnumValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.number; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -893,7 +893,7 @@ impl Canon for crate::gen::google::protobuf::EnumValueDescriptorProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.name { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.number { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -919,7 +919,7 @@ impl Canon for crate::gen::google::protobuf::EnumValueOptions {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.deprecated { b.extend_from_slice(&[8]); b.push(*v as u8); }
         if let Some(v) = &self.features { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -947,7 +947,7 @@ impl Canon for crate::gen::google::protobuf::ExtensionRangeOptions {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.declaration { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.verification { b.extend_from_slice(&[24]); put_varint(b, *v as i64 as u64); }
@@ -976,7 +976,7 @@ impl Canon for crate::gen::google::protobuf::extension_range_options::Declaratio
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.number { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(v) = &self.full_name { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -1008,7 +1008,7 @@ impl Canon for crate::gen::google::protobuf::FeatureSet {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.field_presence { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(v) = &self.enum_type { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -1039,7 +1039,7 @@ impl Canon for crate::gen::google::protobuf::FeatureSetDefaults {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.defaults { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.minimum_edition { b.extend_from_slice(&[32]); put_varint(b, *v as i64 as u64); }
@@ -1063,7 +1063,7 @@ impl Canon for crate::gen::google::protobuf::feature_set_defaults::FeatureSetEdi
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.features { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.edition { b.extend_from_slice(&[24]); put_varint(b, *v as i64 as u64); }
@@ -1093,7 +1093,7 @@ impl Canon for crate::gen::google::protobuf::Field {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.kind; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         let v = &self.cardinality; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -1140,7 +1140,7 @@ impl Canon for crate::gen::google::protobuf::FieldDescriptorProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.name { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.extendee { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -1179,7 +1179,7 @@ impl Canon for crate::gen::google::protobuf::FieldMask {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.paths { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -1210,7 +1210,7 @@ impl Canon for crate::gen::google::protobuf::FieldOptions {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.ctype { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(v) = &self.packed { b.extend_from_slice(&[16]); b.push(*v as u8); }
@@ -1254,7 +1254,7 @@ impl Canon for crate::gen::google::protobuf::field_options::EditionDefault {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.value { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.edition { b.extend_from_slice(&[24]); put_varint(b, *v as i64 as u64); }
@@ -1287,7 +1287,7 @@ impl Canon for crate::gen::google::protobuf::FileDescriptorProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.name { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.package { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -1330,7 +1330,7 @@ impl Canon for crate::gen::google::protobuf::FileDescriptorSet {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.file { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -1370,7 +1370,7 @@ impl Canon for crate::gen::google::protobuf::FileOptions {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.java_package { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.java_outer_classname { b.extend_from_slice(&[66]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -1431,7 +1431,7 @@ impl Canon for crate::gen::google::protobuf::FloatValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.value; if v.to_bits() != 0 { b.extend_from_slice(&[13]); b.extend_from_slice(&v.to_le_bytes()); }
     }
@@ -1450,7 +1450,7 @@ impl Canon for crate::gen::google::protobuf::GeneratedCodeInfo {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.annotation { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -1473,7 +1473,7 @@ impl Canon for crate::gen::google::protobuf::generated_code_info::Annotation {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if !self.path.is_empty() { let body = self.path.iter().map(|v| vlen(*v as i64 as u64)).sum::<u64>(); b.extend_from_slice(&[10]); put_varint(b, body); for v in &self.path { put_varint(b, *v as i64 as u64); } }
         if let Some(v) = &self.source_file { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -1500,7 +1500,7 @@ impl Canon for crate::gen::google::protobuf::Int32Value {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.value; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
     }
@@ -1519,7 +1519,7 @@ impl Canon for crate::gen::google::protobuf::Int64Value {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.value; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as u64); }
     }
@@ -1538,7 +1538,7 @@ impl Canon for crate::gen::google::protobuf::ListValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.values { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -1563,7 +1563,7 @@ impl Canon for crate::gen::google::protobuf::MessageOptions {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.message_set_wire_format { b.extend_from_slice(&[8]); b.push(*v as u8); }
         if let Some(v) = &self.no_standard_descriptor_accessor { b.extend_from_slice(&[16]); b.push(*v as u8); }
@@ -1600,7 +1600,7 @@ impl Canon for crate::gen::google::protobuf::Method {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.request_type_url; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -1636,7 +1636,7 @@ impl Canon for crate::gen::google::protobuf::MethodDescriptorProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.name { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.input_type { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -1668,7 +1668,7 @@ impl Canon for crate::gen::google::protobuf::MethodOptions {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.deprecated { b.extend_from_slice(&[136, 2]); b.push(*v as u8); }
         if let Some(v) = &self.idempotency_level { b.extend_from_slice(&[144, 2]); put_varint(b, *v as i64 as u64); }
@@ -1694,7 +1694,7 @@ impl Canon for crate::gen::google::protobuf::Mixin {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.root; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -1716,7 +1716,7 @@ impl Canon for crate::gen::google::protobuf::OneofDescriptorProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.name { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.options { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -1738,7 +1738,7 @@ impl Canon for crate::gen::google::protobuf::OneofOptions {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.features { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for v in &self.uninterpreted_option { b.extend_from_slice(&[186, 62]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -1760,7 +1760,7 @@ impl Canon for crate::gen::google::protobuf::Option {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.value { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -1783,7 +1783,7 @@ impl Canon for crate::gen::google::protobuf::ServiceDescriptorProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.name { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.method { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -1808,7 +1808,7 @@ impl Canon for crate::gen::google::protobuf::ServiceOptions {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.deprecated { b.extend_from_slice(&[136, 2]); b.push(*v as u8); }
         if let Some(v) = &self.features { b.extend_from_slice(&[146, 2]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -1831,7 +1831,7 @@ impl Canon for crate::gen::google::protobuf::SourceCodeInfo {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.location { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -1854,7 +1854,7 @@ impl Canon for crate::gen::google::protobuf::source_code_info::Location {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if !self.path.is_empty() { let body = self.path.iter().map(|v| vlen(*v as i64 as u64)).sum::<u64>(); b.extend_from_slice(&[10]); put_varint(b, body); for v in &self.path { put_varint(b, *v as i64 as u64); } }
         if !self.span.is_empty() { let body = self.span.iter().map(|v| vlen(*v as i64 as u64)).sum::<u64>(); b.extend_from_slice(&[18]); put_varint(b, body); for v in &self.span { put_varint(b, *v as i64 as u64); } }
@@ -1881,7 +1881,7 @@ impl Canon for crate::gen::google::protobuf::SourceContext {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.file_name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -1900,7 +1900,7 @@ impl Canon for crate::gen::google::protobuf::StringValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.value; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -1919,7 +1919,7 @@ impl Canon for crate::gen::google::protobuf::Struct {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for (k, v) in upb_order(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -1939,7 +1939,7 @@ impl Canon for crate::gen::google::protobuf::Timestamp {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.seconds; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as u64); }
         let v = &self.nanos; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -1966,7 +1966,7 @@ impl Canon for crate::gen::google::protobuf::Type {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.fields { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -1997,7 +1997,7 @@ impl Canon for crate::gen::google::protobuf::UInt32Value {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.value; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as u64); }
     }
@@ -2016,7 +2016,7 @@ impl Canon for crate::gen::google::protobuf::UInt64Value {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.value; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v); }
     }
@@ -2041,7 +2041,7 @@ impl Canon for crate::gen::google::protobuf::UninterpretedOption {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.name { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.identifier_value { b.extend_from_slice(&[26]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -2073,7 +2073,7 @@ impl Canon for crate::gen::google::protobuf::uninterpreted_option::NamePart {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = Some(&self.name_part) { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = Some(&self.is_extension) { b.extend_from_slice(&[16]); b.push(*v as u8); }
@@ -2099,7 +2099,7 @@ impl Canon for crate::gen::google::protobuf::Value {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::google::protobuf::value::Kind::NullValue(v)) = &self.kind { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(crate::gen::google::protobuf::value::Kind::NumberValue(v)) = &self.kind { b.extend_from_slice(&[17]); b.extend_from_slice(&v.to_le_bytes()); }
@@ -2128,7 +2128,7 @@ impl Canon for crate::gen::metagraph_export::api::v1::CollectionList {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.keys { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -2150,7 +2150,7 @@ impl Canon for crate::gen::metagraph_export::api::v1::Diagnostic {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.code; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.severity; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -2188,7 +2188,7 @@ impl Canon for crate::gen::metagraph_export::api::v1::ExportArguments {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.filename { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.meta_info_def { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2241,7 +2241,7 @@ impl Canon for crate::gen::metagraph_export::api::v1::ImportArguments {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::metagraph_export::api::v1::import_arguments::Source::MetaGraphDef(v)) = &self.source { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::metagraph_export::api::v1::import_arguments::Source::Filename(v)) = &self.source { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -2277,7 +2277,7 @@ impl Canon for crate::gen::metagraph_export::api::v1::InputMapping {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.key; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.value; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -2298,7 +2298,7 @@ impl Canon for crate::gen::metagraph_export::api::v1::KeyList {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.keys { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -2317,7 +2317,7 @@ impl Canon for crate::gen::metagraph_export::api::v1::NameList {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.names { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -2339,7 +2339,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::CaseResult {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::Exported(v)) = &self.result { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::metagraph_export::conformance::v1::case_result::Result::Failed(v)) = &self.result { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2366,7 +2366,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::Expectation {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::metagraph_export::conformance::v1::expectation::Outcome::Export(v)) = &self.outcome { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::metagraph_export::conformance::v1::expectation::Outcome::Error(v)) = &self.outcome { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2390,7 +2390,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::ExpectedDiagnostic
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.code; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.subject; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -2412,7 +2412,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::ExpectedError {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.category; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         for v in &self.may_leave { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2435,7 +2435,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::ExpectedExport {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.meta_graph_def { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for v in &self.files { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2461,7 +2461,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::ExpectedFile {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.path; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.content_file; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -2489,7 +2489,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::ExpectedImport {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.snapshot { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.saver_def { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2515,7 +2515,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::Exported {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.meta_graph_def { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for v in &self.diagnostics { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2537,7 +2537,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::Failed {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.category; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         let v = &self.message; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -2559,7 +2559,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::Hello {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.protocol_version; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         let v = &self.runner; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -2582,7 +2582,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::HelloReply {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.protocol_version; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         let v = &self.implementation; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -2608,7 +2608,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::Imported {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.snapshot { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.saver_def { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2640,7 +2640,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::Input {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.arguments_files { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.arguments { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2675,7 +2675,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::LargeConstantGraph
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.node_count; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         let v = &self.bytes_per_node; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as u64); }
@@ -2701,7 +2701,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::RunCase {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.case_id; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.arguments; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
@@ -2728,7 +2728,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::SandboxEntry {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.path; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(crate::gen::metagraph_export::conformance::v1::sandbox_entry::Kind::FileContent(v)) = &self.kind { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
@@ -2752,7 +2752,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::SynthesizedArgumen
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::metagraph_export::conformance::v1::synthesized_arguments::Graph::LargeConstantGraph(v)) = &self.graph { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.arguments { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2779,7 +2779,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::TestCase {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.id; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.requirements { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -2811,7 +2811,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::TesteeRequest {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::metagraph_export::conformance::v1::testee_request::Request::Hello(v)) = &self.request { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::metagraph_export::conformance::v1::testee_request::Request::Run(v)) = &self.request { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2833,7 +2833,7 @@ impl Canon for crate::gen::metagraph_export::conformance::v1::TesteeResponse {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::metagraph_export::conformance::v1::testee_response::Response::Hello(v)) = &self.response { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::metagraph_export::conformance::v1::testee_response::Response::Result(v)) = &self.response { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -2856,7 +2856,7 @@ impl Canon for crate::gen::metagraph_export::registry::v1::OpRegistry {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.tensorflow_version; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.tensorflow_git_version; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -2881,7 +2881,7 @@ impl Canon for crate::gen::metagraph_export::service::v1::Chunk {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.field; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         let v = &self.data; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
@@ -2904,7 +2904,7 @@ impl Canon for crate::gen::metagraph_export::service::v1::ExportRequest {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.arguments { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -2928,7 +2928,7 @@ impl Canon for crate::gen::metagraph_export::service::v1::ExportResponse {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.meta_graph_def { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         let v = &self.meta_graph_bytes; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
@@ -2958,7 +2958,7 @@ impl Canon for crate::gen::metagraph_export::service::v1::ExportStreamRequest {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.chunk; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
         let v = &self.total_size; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as u64); }
@@ -2980,7 +2980,7 @@ impl Canon for crate::gen::metagraph_export::service::v1::ExportStreamResponse {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::metagraph_export::service::v1::export_stream_response::Part::Head(v)) = &self.part { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::metagraph_export::service::v1::export_stream_response::Part::Chunk(v)) = &self.part { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3000,7 +3000,7 @@ impl Canon for crate::gen::metagraph_export::service::v1::GetInfoRequest {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
@@ -3021,7 +3021,7 @@ impl Canon for crate::gen::metagraph_export::service::v1::GetInfoResponse {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.implementation; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.version; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -3048,7 +3048,7 @@ impl Canon for crate::gen::metagraph_export::service::v1::ImportRequest {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.arguments { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -3070,7 +3070,7 @@ impl Canon for crate::gen::metagraph_export::service::v1::ImportResponse {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.snapshot { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.saver_def { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3097,7 +3097,7 @@ impl Canon for crate::gen::metagraph_export::service::v1::Limits {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.max_message_bytes; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as u64); }
         let v = &self.max_stream_bytes; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as u64); }
@@ -3121,7 +3121,7 @@ impl Canon for crate::gen::metagraph_export::snapshot::v1::Collection {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.key; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.items { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3156,7 +3156,7 @@ impl Canon for crate::gen::metagraph_export::snapshot::v1::CollectionItem {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::metagraph_export::snapshot::v1::collection_item::Kind::Name(v)) = &self.kind { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(crate::gen::metagraph_export::snapshot::v1::collection_item::Kind::StringValue(v)) = &self.kind { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -3210,7 +3210,7 @@ impl Canon for crate::gen::metagraph_export::snapshot::v1::GraphSnapshot {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.graph_def { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for (k, v) in sorted_string_map(&self.output_shapes) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3243,7 +3243,7 @@ impl Canon for crate::gen::metagraph_export::snapshot::v1::NoProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.description; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -3262,7 +3262,7 @@ impl Canon for crate::gen::metagraph_export::snapshot::v1::NodeInputs {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.input { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -3281,7 +3281,7 @@ impl Canon for crate::gen::metagraph_export::snapshot::v1::OutputShapes {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.shape { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -3302,7 +3302,7 @@ impl Canon for crate::gen::metagraph_export::snapshot::v1::StackFrame {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.file; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.line; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -3325,7 +3325,7 @@ impl Canon for crate::gen::metagraph_export::snapshot::v1::StackTrace {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.frames { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -3344,7 +3344,7 @@ impl Canon for crate::gen::metagraph_export::snapshot::v1::Unserializable {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.description; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -3364,7 +3364,7 @@ impl Canon for crate::gen::tensorflow::AssetFileDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.tensor_info { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         let v = &self.filename; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -3394,7 +3394,7 @@ impl Canon for crate::gen::tensorflow::AttrValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::tensorflow::attr_value::Value::List(v)) = &self.value { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::tensorflow::attr_value::Value::S(v)) = &self.value { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
@@ -3438,7 +3438,7 @@ impl Canon for crate::gen::tensorflow::attr_value::ListValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.s { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
         if !self.i.is_empty() { let body = self.i.iter().map(|v| vlen(*v as u64)).sum::<u64>(); b.extend_from_slice(&[26]); put_varint(b, body); for v in &self.i { put_varint(b, *v as u64); } }
@@ -3475,7 +3475,7 @@ impl Canon for crate::gen::tensorflow::BoundedTensorSpecProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.shape { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3503,7 +3503,7 @@ impl Canon for crate::gen::tensorflow::CapturedTensor {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.concrete_function; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -3528,7 +3528,7 @@ impl Canon for crate::gen::tensorflow::CollectionDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::tensorflow::collection_def::Kind::NodeList(v)) = &self.kind { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::tensorflow::collection_def::Kind::BytesList(v)) = &self.kind { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3555,7 +3555,7 @@ impl Canon for crate::gen::tensorflow::collection_def::AnyList {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.value { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -3574,7 +3574,7 @@ impl Canon for crate::gen::tensorflow::collection_def::BytesList {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.value { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
     }
@@ -3593,7 +3593,7 @@ impl Canon for crate::gen::tensorflow::collection_def::FloatList {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if !self.value.is_empty() { let body = self.value.len() as u64 * 4; b.extend_from_slice(&[10]); put_varint(b, body); for v in &self.value { b.extend_from_slice(&v.to_le_bytes()); } }
     }
@@ -3612,7 +3612,7 @@ impl Canon for crate::gen::tensorflow::collection_def::Int64List {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if !self.value.is_empty() { let body = self.value.iter().map(|v| vlen(*v as u64)).sum::<u64>(); b.extend_from_slice(&[10]); put_varint(b, body); for v in &self.value { put_varint(b, *v as u64); } }
     }
@@ -3631,7 +3631,7 @@ impl Canon for crate::gen::tensorflow::collection_def::NodeList {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.value { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -3655,7 +3655,7 @@ impl Canon for crate::gen::tensorflow::CondContextDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.context_name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.pred_name; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -3685,7 +3685,7 @@ impl Canon for crate::gen::tensorflow::ControlFlowContextDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::tensorflow::control_flow_context_def::Ctxt::CondCtxt(v)) = &self.ctxt { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::tensorflow::control_flow_context_def::Ctxt::WhileCtxt(v)) = &self.ctxt { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3706,7 +3706,7 @@ impl Canon for crate::gen::tensorflow::DictValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for (k, v) in upb_order(&self.fields) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -3728,7 +3728,7 @@ impl Canon for crate::gen::tensorflow::FullTypeDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.type_id; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         for v in &self.args { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3759,7 +3759,7 @@ impl Canon for crate::gen::tensorflow::FunctionDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.signature { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for v in &self.node_def { b.extend_from_slice(&[26]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3790,7 +3790,7 @@ impl Canon for crate::gen::tensorflow::function_def::ArgAttrs {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -3811,7 +3811,7 @@ impl Canon for crate::gen::tensorflow::FunctionDefLibrary {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.function { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for v in &self.gradient { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3837,7 +3837,7 @@ impl Canon for crate::gen::tensorflow::FunctionSpec {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.fullargspec { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         let v = &self.is_method; if *v { b.extend_from_slice(&[16]); b.push(*v as u8); }
@@ -3863,7 +3863,7 @@ impl Canon for crate::gen::tensorflow::GradientDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.function_name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.gradient_func; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -3888,7 +3888,7 @@ impl Canon for crate::gen::tensorflow::GraphDebugInfo {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.files { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for (k, v) in upb_order(&self.traces) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3919,7 +3919,7 @@ impl Canon for crate::gen::tensorflow::graph_debug_info::FileLineCol {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.file_index { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(v) = &self.line { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -3947,7 +3947,7 @@ impl Canon for crate::gen::tensorflow::graph_debug_info::StackTrace {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.file_line_cols { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if !self.frame_id.is_empty() { let body = self.frame_id.len() as u64 * 8; b.extend_from_slice(&[18]); put_varint(b, body); for v in &self.frame_id { b.extend_from_slice(&v.to_le_bytes()); } }
@@ -3972,7 +3972,7 @@ impl Canon for crate::gen::tensorflow::GraphDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.node { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.library { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -3999,7 +3999,7 @@ impl Canon for crate::gen::tensorflow::ListValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.values { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -4024,7 +4024,7 @@ impl Canon for crate::gen::tensorflow::MetaGraphDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.meta_info_def { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(v) = &self.graph_def { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4062,7 +4062,7 @@ impl Canon for crate::gen::tensorflow::meta_graph_def::MetaInfoDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.meta_graph_version; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.stripped_op_list { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4096,7 +4096,7 @@ impl Canon for crate::gen::tensorflow::NameAttrList {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for (k, v) in upb_order(&self.attr) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4118,7 +4118,7 @@ impl Canon for crate::gen::tensorflow::NamedTupleValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.values { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4145,7 +4145,7 @@ impl Canon for crate::gen::tensorflow::NodeDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.op; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -4177,7 +4177,7 @@ impl Canon for crate::gen::tensorflow::node_def::ExperimentalDebugInfo {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.original_node_names { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.original_func_names { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -4197,7 +4197,7 @@ impl Canon for crate::gen::tensorflow::NoneValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
     }
     fn text(&self, p: &mut Printer) -> Result<(), TextError> {
@@ -4226,7 +4226,7 @@ impl Canon for crate::gen::tensorflow::OpDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.input_arg { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4277,7 +4277,7 @@ impl Canon for crate::gen::tensorflow::op_def::ArgDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.description; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -4318,7 +4318,7 @@ impl Canon for crate::gen::tensorflow::op_def::AttrDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.r#type; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -4350,7 +4350,7 @@ impl Canon for crate::gen::tensorflow::OpDeprecation {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.version; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         let v = &self.explanation; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -4371,7 +4371,7 @@ impl Canon for crate::gen::tensorflow::OpList {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.op { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -4391,7 +4391,7 @@ impl Canon for crate::gen::tensorflow::PairValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.key; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.value { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4416,7 +4416,7 @@ impl Canon for crate::gen::tensorflow::QueueRunnerDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.queue_name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.enqueue_op_name { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -4444,7 +4444,7 @@ impl Canon for crate::gen::tensorflow::RegisteredGradient {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.gradient_func; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.registered_op_type; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -4466,7 +4466,7 @@ impl Canon for crate::gen::tensorflow::RegisteredSaver {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.object_name; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -4492,7 +4492,7 @@ impl Canon for crate::gen::tensorflow::ResourceHandleProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.device; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.container; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -4522,7 +4522,7 @@ impl Canon for crate::gen::tensorflow::resource_handle_proto::DtypeAndShape {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.dtype; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(v) = &self.shape { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4546,7 +4546,7 @@ impl Canon for crate::gen::tensorflow::SaveSliceInfoDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.full_name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if !self.full_shape.is_empty() { let body = self.full_shape.iter().map(|v| vlen(*v as u64)).sum::<u64>(); b.extend_from_slice(&[18]); put_varint(b, body); for v in &self.full_shape { put_varint(b, *v as u64); } }
@@ -4572,7 +4572,7 @@ impl Canon for crate::gen::tensorflow::SaveableObject {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.save_function; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
         let v = &self.restore_function; if *v != 0 { b.extend_from_slice(&[24]); put_varint(b, *v as i64 as u64); }
@@ -4593,7 +4593,7 @@ impl Canon for crate::gen::tensorflow::SavedAsset {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.asset_file_def_index; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
     }
@@ -4615,7 +4615,7 @@ impl Canon for crate::gen::tensorflow::SavedBareConcreteFunction {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.concrete_function_name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for v in &self.argument_keywords { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -4642,7 +4642,7 @@ impl Canon for crate::gen::tensorflow::SavedConcreteFunction {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if !self.bound_inputs.is_empty() { let body = self.bound_inputs.iter().map(|v| vlen(*v as i64 as u64)).sum::<u64>(); b.extend_from_slice(&[18]); put_varint(b, body); for v in &self.bound_inputs { put_varint(b, *v as i64 as u64); } }
         if let Some(v) = &self.canonicalized_input_signature { b.extend_from_slice(&[26]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4665,7 +4665,7 @@ impl Canon for crate::gen::tensorflow::SavedConstant {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.operation; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -4685,7 +4685,7 @@ impl Canon for crate::gen::tensorflow::SavedFunction {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.concrete_functions { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.function_spec { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4707,7 +4707,7 @@ impl Canon for crate::gen::tensorflow::SavedModel {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.saved_model_schema_version; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as u64); }
         for v in &self.meta_graphs { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4742,7 +4742,7 @@ impl Canon for crate::gen::tensorflow::SavedObject {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.children { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for v in &self.slot_variables { b.extend_from_slice(&[26]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4790,7 +4790,7 @@ impl Canon for crate::gen::tensorflow::SavedObjectGraph {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.nodes { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for (k, v) in upb_order(&self.concrete_functions) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4811,7 +4811,7 @@ impl Canon for crate::gen::tensorflow::SavedResource {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.device; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
     }
@@ -4832,7 +4832,7 @@ impl Canon for crate::gen::tensorflow::SavedUserObject {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.identifier; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.version { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4862,7 +4862,7 @@ impl Canon for crate::gen::tensorflow::SavedVariable {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.dtype; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(v) = &self.shape { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4901,7 +4901,7 @@ impl Canon for crate::gen::tensorflow::SaverDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.filename_tensor_name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.save_tensor_name; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -4932,7 +4932,7 @@ impl Canon for crate::gen::tensorflow::SerializedDType {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.datatype; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
     }
@@ -4954,7 +4954,7 @@ impl Canon for crate::gen::tensorflow::SignatureDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for (k, v) in upb_order(&self.inputs) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[10]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for (k, v) in upb_order(&self.outputs) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(s[*c] as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.push(18); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -4994,7 +4994,7 @@ impl Canon for crate::gen::tensorflow::StructuredValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::tensorflow::structured_value::Kind::NoneValue(v)) = &self.kind { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         if let Some(crate::gen::tensorflow::structured_value::Kind::Float64Value(v)) = &self.kind { b.extend_from_slice(&[89]); b.extend_from_slice(&v.to_le_bytes()); }
@@ -5047,7 +5047,7 @@ impl Canon for crate::gen::tensorflow::TensorInfo {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(crate::gen::tensorflow::tensor_info::Encoding::Name(v)) = &self.encoding { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.dtype; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -5075,7 +5075,7 @@ impl Canon for crate::gen::tensorflow::tensor_info::CompositeTensor {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         if let Some(v) = &self.type_spec { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for v in &self.components { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -5098,7 +5098,7 @@ impl Canon for crate::gen::tensorflow::tensor_info::CooSparse {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.values_tensor_name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.indices_tensor_name; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -5138,7 +5138,7 @@ impl Canon for crate::gen::tensorflow::TensorProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.dtype; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(v) = &self.tensor_shape { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -5192,7 +5192,7 @@ impl Canon for crate::gen::tensorflow::TensorShapeProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.dim { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         let v = &self.unknown_rank; if *v { b.extend_from_slice(&[24]); b.push(*v as u8); }
@@ -5214,7 +5214,7 @@ impl Canon for crate::gen::tensorflow::tensor_shape_proto::Dim {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.size; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as u64); }
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -5237,7 +5237,7 @@ impl Canon for crate::gen::tensorflow::TensorSpecProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         if let Some(v) = &self.shape { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -5260,7 +5260,7 @@ impl Canon for crate::gen::tensorflow::TrackableObjectGraph {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.nodes { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -5283,7 +5283,7 @@ impl Canon for crate::gen::tensorflow::trackable_object_graph::TrackableObject {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.children { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
         for v in &self.attributes { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -5311,7 +5311,7 @@ impl Canon for crate::gen::tensorflow::trackable_object_graph::trackable_object:
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.node_id; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         let v = &self.local_name; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -5334,7 +5334,7 @@ impl Canon for crate::gen::tensorflow::trackable_object_graph::trackable_object:
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.full_name; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -5359,7 +5359,7 @@ impl Canon for crate::gen::tensorflow::trackable_object_graph::trackable_object:
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.original_variable_node_id; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         let v = &self.slot_name; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -5382,7 +5382,7 @@ impl Canon for crate::gen::tensorflow::TupleValue {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.values { b.extend_from_slice(&[10]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
     }
@@ -5404,7 +5404,7 @@ impl Canon for crate::gen::tensorflow::TypeSpecProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.type_spec_class; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         if let Some(v) = &self.type_state { b.extend_from_slice(&[18]); put_varint(b, s[*c] as u64); v.canon_encode(s, c, b); }
@@ -5430,7 +5430,7 @@ impl Canon for crate::gen::tensorflow::ValuesDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         for v in &self.values { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         for (k, v) in upb_order(&self.external_values) { let e = 1 + ldlen(k.len() as u64) + 1 + ldlen(v.len() as u64); b.extend_from_slice(&[18]); put_varint(b, e); b.extend_from_slice(&[10]); put_varint(b, k.len() as u64); b.extend_from_slice(k.as_bytes()); b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -5459,7 +5459,7 @@ impl Canon for crate::gen::tensorflow::VariableDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.variable_name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.initializer_name; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
@@ -5496,7 +5496,7 @@ impl Canon for crate::gen::tensorflow::VariantTensorDataProto {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.type_name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.metadata; if !v.is_empty() { b.extend_from_slice(&[18]); put_varint(b, v.len() as u64); b.extend_from_slice(v); }
@@ -5521,7 +5521,7 @@ impl Canon for crate::gen::tensorflow::VersionDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.producer; if *v != 0 { b.extend_from_slice(&[8]); put_varint(b, *v as i64 as u64); }
         let v = &self.min_consumer; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
@@ -5555,7 +5555,7 @@ impl Canon for crate::gen::tensorflow::WhileContextDef {
         s[slot] = n.min(u32::MAX as u64) as u32;
         n
     }
-    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Vec<u8>) {
+    fn canon_encode(&self, s: &[u32], c: &mut usize, b: &mut Sink<'_>) {
         *c += 1;
         let v = &self.context_name; if !v.is_empty() { b.extend_from_slice(&[10]); put_varint(b, v.len() as u64); b.extend_from_slice(v.as_bytes()); }
         let v = &self.parallel_iterations; if *v != 0 { b.extend_from_slice(&[16]); put_varint(b, *v as i64 as u64); }
