@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 use metagraph_export_core::gen::metagraph_export::snapshot::v1::GraphSnapshot;
 use metagraph_export_core::gen::tensorflow::GraphDef;
 use metagraph_export_core::{ExportError, DESCRIPTORS};
+use prost::bytes::Bytes;
 use prost::Message;
 use prost_reflect::{
     DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, Value,
@@ -159,10 +160,12 @@ pub fn load_input(path: &str, kind: InputType, format: InputFormat) -> Result<In
     }
     // The best reading first; the first candidate wins a tie.
     readings.sort_by_key(|reading| std::cmp::Reverse(reading.0));
+    // Decoded from a shared buffer: a tensor's contents stay slices of it.
+    let data = Bytes::from(data);
     for (_, candidate, type_name, reading) in readings {
-        let bytes = match &reading {
-            Reading::Text(bytes) => bytes.as_slice(),
-            Reading::Binary => data.as_slice(),
+        let bytes = match reading {
+            Reading::Text(bytes) => Bytes::from(bytes),
+            Reading::Binary => data.clone(),
         };
         let input = match candidate {
             InputType::GraphDef => GraphDef::decode(bytes).map(|g| Input::GraphDef(Box::new(g))),

@@ -129,6 +129,9 @@ fn generate() -> Result<BTreeMap<String, Vec<u8>>, String> {
         // variants live on the heap, so that the common ones stay small.
         .boxed(".tensorflow.AttrValue.value.tensor")
         .boxed(".tensorflow.AttrValue.value.list")
+        // A tensor's contents, the bulk of a large graph, decoded from a
+        // buffer as a slice of it rather than a copy.
+        .bytes([".tensorflow.TensorProto.tensor_content"])
         .compile_well_known_types()
         .include_file("mod.rs");
     config
