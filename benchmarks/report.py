@@ -538,8 +538,9 @@ NATIVE_LIMITS: dict[str, str] = {
     "process": (
         "The export's own work. perf on the 1M chain (the 86.5 MB GraphDef; 0.9 to 1.1 s "
         "warm against the Python process's 1.1 s): the canonical size and encoding of the "
-        "output 26% of the samples, the kernel copying the written file into the page "
-        "cache 15%, zeroing fresh pages 6%. The file is read once and decoded once (the "
+        "output 29% of the samples (the sizes are one pass, the encoding streamed to the "
+        "file another), the kernel copying the written file into the page cache 13%, "
+        "zeroing fresh pages 6%. The file is read once and decoded once (the "
         "type check walks the wire format; it used to decode the file a second time as "
         "dynamic messages, at 4.9x), and the graph is not freed before exit. The program "
         "parses and serializes as the Python process does, and exports besides: 0.5x "
