@@ -9,6 +9,7 @@ installed (``pip install ./native/python``).
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from pathlib import Path
@@ -145,6 +146,43 @@ def test_bundled_example(tmp_path: Path, as_text: bool, scope: str | None) -> No
     if scope is not None:
         arguments.export_scope = scope
     assert _compare(arguments.SerializeToString(), tmp_path) == "identical"
+
+
+def _outcome(arguments: Any) -> Any:
+    """What the extension gives for ``arguments``: its outputs, or the
+    failure's class and category."""
+    try:
+        result = native.export(arguments)
+    except (native.ExportFailure, native.Unsupported) as failure:
+        return type(failure).__name__, getattr(failure, "category", None)
+    return (
+        result.meta_graph_def,
+        result.file_bytes,
+        result.debug_info,
+        result.debug_info_file_bytes,
+        result.diagnostics,
+    )
+
+
+@pytest.mark.parametrize("case", _cases()[::7], ids=lambda case: case.id)
+def test_arguments_in_pieces_export_as_the_whole(case: Any, tmp_path: Path) -> None:
+    # The package hands the graph over in pieces; cut anywhere, including
+    # inside a field (which the extension then copies), they read as one.
+    data, _ = _localized(_arguments_bytes(case), tmp_path)
+    whole = _outcome(data)
+    length = len(data)
+    for cuts in ([], [0, length], [length // 3, length // 2], list(range(0, min(length, 40)))):
+        bounds = [0, *cuts, length]
+        pieces = [data[start:end] for start, end in itertools.pairwise(bounds)]
+        assert _outcome(pieces) == whole, cuts
+        assert _outcome(tuple(pieces)) == whole, cuts
+
+
+def test_pieces_must_be_bytes() -> None:
+    with pytest.raises(TypeError):
+        native.export([b"", "text"])
+    with pytest.raises(TypeError):
+        native.export(3)
 
 
 def test_errors_are_typed() -> None:

@@ -148,12 +148,15 @@ def export(arguments: Arguments, cancellation: Cancellation | None = None) -> Na
     if arguments.op_registry is not None:
         return None
     registry = OpList(op=arguments.op_defs).SerializeToString() if arguments.op_defs else None
-    arguments_bytes = _serialized(arguments)
-    if arguments_bytes is None:
+    pieces = _serialized(arguments)
+    if pieces is None:
         return None
     flag = None if cancellation is None else cancellation._flag(native)
     try:
-        return Native(native.export(arguments_bytes, registry, flag, lossless=True))
+        result = native.export(pieces, registry, flag, lossless=True)
+        # The serialized graph is not needed while the result is parsed.
+        del pieces
+        return Native(result)
     except native.Cancelled:
         raise Cancelled from None
     except native.Unsupported:
@@ -171,14 +174,16 @@ def export(arguments: Arguments, cancellation: Cancellation | None = None) -> Na
 _IN_PLACE = ("meta_info_def", "graph_def", "saver_def", "graph")
 
 
-def _serialized(arguments: Arguments) -> bytes | None:
+def _serialized(arguments: Arguments) -> list[bytes] | None:
     """The serialized ``ExportArguments`` of ``arguments``, without their
-    ops (they travel beside, already checked), or None for 2 GiB or more.
+    ops (they travel beside, already checked), as pieces whose concatenation
+    it is; None for 2 GiB or more.
 
     The graph is not copied into a message first (the copy would cost more
-    than the export): the scalar fields go through a message, and the
-    messages are serialized where they are and appended as length-delimited
-    fields, which the wire format allows in any order."""
+    than the export), nor are the pieces joined (the extension reads them in
+    place): the scalar fields go through a message, and the messages are
+    serialized where they are and appended as length-delimited fields, which
+    the wire format allows in any order."""
     scalars = dataclasses.replace(
         arguments, op_defs=(), meta_info_def=None, graph_def=None, saver_def=None, graph=None
     ).to_proto()
@@ -196,7 +201,7 @@ def _serialized(arguments: Arguments) -> bytes | None:
         return None
     if sum(len(piece) for piece in pieces) > MAX_MESSAGE_BYTES:
         return None
-    return b"".join(pieces)
+    return pieces
 
 
 def _varint(value: int) -> bytes:

@@ -155,7 +155,8 @@ pub fn export_cancellable(
 }
 
 /// Serialized `ExportArguments`, decoded (MALFORMED_INPUT where they do not decode).
-pub fn decode_arguments(arguments: &[u8]) -> Result<ExportArguments, ExportError> {
+/// Decoded from `Bytes`, a tensor's contents are slices of them, not copies.
+pub fn decode_arguments(arguments: impl prost::bytes::Buf) -> Result<ExportArguments, ExportError> {
     ExportArguments::decode(arguments).map_err(|error| {
         ExportError::malformed(
             "arguments",

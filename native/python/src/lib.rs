@@ -2,8 +2,10 @@
 //! seam the Python package calls.
 //!
 //! `export(arguments, registry=None, cancel=None)` takes a serialized
-//! `metagraph_export.api.v1.ExportArguments` (and optionally a serialized
-//! `tensorflow.OpList` of custom ops) and returns a `NativeResult`. It never
+//! `metagraph_export.api.v1.ExportArguments`, as one bytes object or a list
+//! of bytes objects whose concatenation it is (read in place, not joined), and
+//! optionally a serialized `tensorflow.OpList` of custom ops, and returns a
+//! `NativeResult`. It never
 //! writes a file: with `filename` set it builds what would be written (the
 //! file bytes, the debug info) and the caller writes it. It runs without the
 //! GIL; another thread stops it by calling `cancel.cancel()` on the `Cancel`
@@ -12,6 +14,8 @@
 //! whose decoding dropped unknown fields, which the reference would keep.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+mod pieces;
 
 // Decoding a graph allocates a string or map per field; mimalloc makes that
 // markedly cheaper than the system allocator.
@@ -25,10 +29,13 @@ use metagraph_export_core::{
     decode_arguments, decode_ops, export_decoded, Cancel as CoreCancel, ExportError, Exported,
     Failure,
 };
+use pieces::Pieces;
+use prost::bytes::{Buf, Bytes};
 use prost::Message;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyBytes;
 
 create_exception!(
@@ -100,7 +107,6 @@ struct NativeResult {
 
 struct Outcome {
     exported: Exported,
-    meta_graph_def_bytes: Vec<u8>,
     file_bytes: Option<Vec<u8>>,
     debug_info: Option<Vec<u8>>,
     debug_file_bytes: Option<Vec<u8>>,
@@ -108,12 +114,12 @@ struct Outcome {
 }
 
 fn run(
-    arguments: &[u8],
+    arguments: Pieces,
     registry: Option<&[u8]>,
     cancel: &CoreCancel,
     lossless: bool,
 ) -> Result<Outcome, Failure> {
-    let length = arguments.len() as u64;
+    let length = arguments.remaining() as u64;
     let arguments = decode_arguments(arguments)?;
     // Bytes a Python message serialized are exactly as long as the canonical
     // encoding of what they decode to, unless decoding dropped something:
@@ -148,7 +154,6 @@ fn run(
     let debug_file_bytes = files.next().and_then(|file| file.content);
     let debug_info = exported.debug_info.as_ref().map(encode);
     Ok(Outcome {
-        meta_graph_def_bytes: exported.meta_graph_def_bytes(),
         exported,
         file_bytes,
         debug_info,
@@ -173,45 +178,90 @@ fn failure(py: Python<'_>, error: ExportError) -> PyErr {
     }
 }
 
+/// The bytes objects the arguments arrive in, shared rather than copied.
+fn in_place(arguments: &Bound<'_, PyAny>) -> PyResult<Vec<Bytes>> {
+    let shared = |piece: Bound<'_, PyBytes>| Bytes::from_owner(PyBackedBytes::from(piece));
+    if let Ok(whole) = arguments.downcast::<PyBytes>() {
+        return Ok(vec![shared(whole.clone())]);
+    }
+    arguments
+        .try_iter()?
+        .map(|piece| Ok(shared(piece?.downcast_into::<PyBytes>()?)))
+        .collect()
+}
+
+/// `body`'s result, a panic turned into an INTERNAL error.
+fn guarded<T>(body: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| {
+        let text = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "a panic".to_string());
+        Err(internal(&format!("internal error: {text}")))
+    })
+}
+
+fn internal(message: &str) -> Failure {
+    Failure::Error(ExportError::internal(message.to_string()))
+}
+
+/// Writes the meta graph's encoding into `buffer`, exactly as long as it.
+fn fill(exported: &Exported, buffer: &mut [u8]) -> Result<(), Failure> {
+    let mut rest = &mut buffer[..];
+    exported
+        .write_meta_graph_def(&mut rest)
+        .map_err(|error| internal(&format!("internal error: encoding the meta graph: {error}")))?;
+    if !rest.is_empty() {
+        return Err(internal(
+            "internal error: the meta graph's encoding is shorter than measured",
+        ));
+    }
+    Ok(())
+}
+
+/// The Python exception for a failure.
+fn raise(py: Python<'_>, failure: Failure) -> PyErr {
+    match failure {
+        Failure::Error(error) => self::failure(py, error),
+        Failure::Unsupported(reason) => {
+            let err = Unsupported::new_err(reason.clone());
+            match err.value(py).setattr("reason", reason) {
+                Ok(()) => err,
+                Err(other) => other,
+            }
+        }
+        Failure::Cancelled => Cancelled::new_err("the export was cancelled"),
+    }
+}
+
 /// Exports serialized `ExportArguments`; see the module documentation.
 #[pyfunction]
 #[pyo3(signature = (arguments, registry = None, cancel = None, lossless = false))]
 fn export(
     py: Python<'_>,
-    arguments: &Bound<'_, PyBytes>,
+    arguments: &Bound<'_, PyAny>,
     registry: Option<&Bound<'_, PyBytes>>,
     cancel: Option<&Bound<'_, Cancel>>,
     lossless: bool,
 ) -> PyResult<NativeResult> {
-    let arguments = arguments.as_bytes();
+    let arguments = Pieces::new(in_place(arguments)?);
     let registry = registry.map(|r| r.as_bytes());
     let cancel = cancel.map_or_else(CoreCancel::new, |c| c.get().0.clone());
-    let outcome = py.allow_threads(|| {
-        catch_unwind(AssertUnwindSafe(|| {
-            run(arguments, registry, &cancel, lossless)
-        }))
-        .unwrap_or_else(|panic| {
-            let text = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "a panic".to_string());
-            Err(Failure::Error(ExportError::internal(format!(
-                "internal error: {text}"
-            ))))
-        })
-    });
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(Failure::Error(error)) => return Err(failure(py, error)),
-        Err(Failure::Unsupported(reason)) => {
-            let err = Unsupported::new_err(reason.clone());
-            err.value(py).setattr("reason", reason)?;
-            return Err(err);
-        }
-        Err(Failure::Cancelled) => return Err(Cancelled::new_err("the export was cancelled")),
-    };
-    let meta_graph_def = PyBytes::new(py, &outcome.meta_graph_def_bytes).unbind();
+    let outcome = py
+        .allow_threads(|| guarded(|| run(arguments, registry, &cancel, lossless)))
+        .map_err(|failure| raise(py, failure))?;
+    let exported = &outcome.exported;
+    let size = usize::try_from(exported.meta_graph_def_len())
+        .map_err(|_| raise(py, internal("the meta graph's size overflows")))?;
+    // Encoded straight into the bytes object Python gets, not into a buffer
+    // then copied: the object is this call's alone until it returns, so it is
+    // filled without the GIL.
+    let meta_graph_def = PyBytes::new_with(py, size, |buffer| {
+        py.allow_threads(|| guarded(|| fill(exported, buffer)))
+            .map_err(|failure| raise(py, failure))
+    })?
+    .unbind();
     let file_bytes = if outcome.same_as_meta {
         Some(meta_graph_def.clone_ref(py))
     } else {
