@@ -379,22 +379,65 @@ def test_operation_inputs_are_what_the_rewriting_path_reads() -> None:
             assert list(node.input) == graph_inputs[node.name], node.name
 
 
-def test_function_libraries() -> None:
+def build_functions_graph() -> Any:
+    """Functions of each kind that as_graph_def(add_shapes=True) annotates in
+    its own way: a Defun (no FuncGraph), a tf.function capturing a resource
+    variable (handle data), one calling another (StatefulPartitionedCall in a
+    body), a loop in a function (while_v2 bodies) and their gradients."""
+    function = _tf("tensorflow.python.framework.function")
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 3], name="x")
+        v = tf.compat.v1.get_variable("v", shape=[2, 3], use_resource=True)
+
+        @function.Defun(tf.float32)  # type: ignore[untyped-decorator]
+        def plus_one(t: Any) -> Any:
+            return t + 1.0
+
+        @tf.function  # type: ignore[untyped-decorator]
+        def project(t: Any) -> Any:
+            return tf.matmul(t, v, transpose_b=True)
+
+        @tf.function  # type: ignore[untyped-decorator]
+        def twice(t: Any) -> Any:
+            return project(t) * 2.0
+
+        @tf.function  # type: ignore[untyped-decorator]
+        def count(n: Any) -> Any:
+            i = tf.constant(0)
+            while i < n:
+                i += 1
+            return i
+
+        y = twice(plus_one(x))
+        count(tf.constant(4))
+        tf.gradients(tf.reduce_sum(y), [x, v])
+    return graph
+
+
+@pytest.mark.parametrize("build", [build_graph, build_functions_graph])
+def test_function_libraries(build: Callable[[], Any]) -> None:
     graph_pb2 = _tf("tensorflow.core.framework.graph_pb2")
     function_pb2 = _tf("tensorflow.core.framework.function_pb2")
-    graph = build_graph()
+    graph = build()
     snapshot = snapshot_from_graph(graph)
     library = graph.as_graph_def().library
     assert len(library.function) >= 1
 
     assert snapshot.HasField("library_with_shapes")
     with_shapes = _tf_message(function_pb2.FunctionDefLibrary, snapshot.library_with_shapes)
-    assert with_shapes == graph.as_graph_def(add_shapes=True).library
+    expected = graph.as_graph_def(add_shapes=True).library
+    assert with_shapes == expected
+    assert with_shapes.SerializeToString(deterministic=True) == expected.SerializeToString(
+        deterministic=True
+    )
     assert with_shapes != library
-    assert all("_input_shapes" in f.attr for f in with_shapes.function)
 
     registered = graph_pb2.GraphDef()
-    graph._copy_functions_to_graph_def(registered, 0)
+    # In graph mode, as the export runs: a function's _construction_context
+    # attribute ("kEagerRuntime") is added only when copied eagerly.
+    with graph.as_default():
+        graph._copy_functions_to_graph_def(registered, 0)
     if registered.library == library:
         assert not snapshot.HasField("registered_library")
     else:

@@ -129,11 +129,8 @@ def _capture_operation_inputs(snapshot: GraphSnapshot, graph_def: Any, operation
 def _capture_libraries(snapshot: GraphSnapshot, graph: Any, library: Any) -> None:
     graph_pb2 = _tf("tensorflow.core.framework.graph_pb2")
 
-    # as_graph_def(add_shapes=True) adds _input_shapes and _output_shapes to the
-    # bodies of functions that have a Python FuncGraph; without functions it
-    # has nothing to add, and it costs as much as an export.
     if library.function:
-        with_shapes = graph.as_graph_def(add_shapes=True).library
+        with_shapes = _library_with_shapes(graph, library)
         if with_shapes != library:
             _copy(snapshot.library_with_shapes, with_shapes)
 
@@ -143,6 +140,63 @@ def _capture_libraries(snapshot: GraphSnapshot, graph: Any, library: Any) -> Non
     graph._copy_functions_to_graph_def(registered, 0)
     if registered.library != library:
         _copy(snapshot.registered_library, registered.library)
+
+
+def _library_with_shapes(graph: Any, library: Any) -> Any:
+    """The function library as ``graph.as_graph_def(add_shapes=True)`` holds it.
+
+    add_shapes annotates the functions that have a Python FuncGraph: their
+    input shapes (``_input_shapes``, unless already there), the handle data of
+    their resource arguments and results, and the output shapes of their body
+    nodes (a StatefulPartitionedCall's cut to its declared ``Tout``). It also
+    annotates every node of the graph, in Python, which the export never reads
+    and which costs more than the rest of the capture: only the library part
+    is done here, on a copy of ``library``."""
+    ops = _tf("tensorflow.python.framework.ops")
+    resource = _tf("tensorflow.python.framework.dtypes").resource
+    annotated = type(library)()
+    annotated.CopyFrom(library)
+    for function_def in annotated.function:
+        try:
+            func_graph = graph._functions[function_def.signature.name].graph
+        except AttributeError:
+            continue  # a function without a FuncGraph (a _DefinedFunction)
+        # Read before the inputs, as TensorFlow does: the entry is created
+        # even where the function then turns out to have no inputs to read.
+        input_shapes = function_def.attr["_input_shapes"].list.shape
+        try:
+            inputs = func_graph.inputs
+        except AttributeError:
+            continue
+        if len(input_shapes) not in (0, len(inputs)):
+            raise InvalidArgumentError(
+                "graph",
+                f"function {function_def.signature.name!r} has {len(input_shapes)} input "
+                f"shapes for {len(inputs)} inputs",
+            )
+        if not input_shapes:
+            for tensor, arg_def in zip(inputs, function_def.signature.input_arg, strict=False):
+                input_shapes.add().CopyFrom(tensor.get_shape().as_proto())
+                if tensor.dtype == resource:
+                    ops._copy_handle_data_to_arg_def(tensor, arg_def)
+        for tensor, arg_def in zip(
+            func_graph.outputs, function_def.signature.output_arg, strict=False
+        ):
+            if tensor.dtype == resource:
+                ops._copy_handle_data_to_arg_def(tensor, arg_def)
+        for node in function_def.node_def:
+            try:
+                op = func_graph.get_operation_by_name(node.name)
+            except KeyError:
+                continue
+            outputs = op.outputs
+            if op.type == "StatefulPartitionedCall":
+                # Extra outputs a gradient rewrite added are not declared.
+                outputs = outputs[: len(node.attr["Tout"].list.type)]
+            node.attr["_output_shapes"].list.shape.extend(
+                output.get_shape().as_proto() for output in outputs
+            )
+    return annotated
 
 
 def _capture_collections(snapshot: GraphSnapshot, graph: Any) -> None:
