@@ -460,12 +460,12 @@ def test_file_of_no_known_type(tmp_path: Path) -> None:
     assert_clean_error(
         run("export", "model.meta", "-o", "out.meta", cwd=tmp_path),
         "model.meta",
-        "snapshot, graph_def",
+        "is no GraphSnapshot or GraphDef in binary or text format (as snapshot: ",
     )
     assert_clean_error(
         run("inspect", "image.png", cwd=tmp_path),
         "image.png",
-        "meta_graph_def, snapshot, graph_def",
+        "is no MetaGraphDef, GraphSnapshot or GraphDef in binary or text format",
     )
     assert sorted(os.listdir(tmp_path)) == ["image.png", "model.meta"]
 

@@ -5,7 +5,6 @@ is parsed (``cli`` parses it, and imports this module only then, so that
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import sys
@@ -13,107 +12,28 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from google.protobuf import message as _message
-
-from . import _codec, _pipeline
+from . import _codec, _input, _pipeline
 from ._sizes import graph_size
 from .cli import INSPECTED_TYPES
-from .errors import DecodeError, InvalidArgumentError
+from .errors import InvalidArgumentError
 from .snapshot.v1.snapshot_pb2 import GraphSnapshot
 from .tf.graph_debug_info_pb2 import GraphDebugInfo
-from .tf.graph_pb2 import GraphDef
 from .tf.meta_graph_pb2 import MetaGraphDef
 from .tf.op_def_pb2 import OpDef, OpList
 from .tf.saver_pb2 import SaverDef
 
-_TYPES: dict[str, type[_message.Message]] = {
-    "meta_graph_def": MetaGraphDef,
-    "snapshot": GraphSnapshot,
-    "graph_def": GraphDef,
-    "debug_info": GraphDebugInfo,
-}
-
-
-def _read(path: str, *, allow_empty: bool = False) -> bytes:
-    if path == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        with open(path, "rb") as stream:
-            data = stream.read()
-    if not data and not allow_empty:
-        # An empty file parses as an empty message of any type: it is far more
-        # often a failed earlier step than an empty graph.
-        raise DecodeError(
-            "standard input" if path == "-" else path,
-            "is empty (pass --allow-empty to export an empty graph)",
-        )
-    return data
-
 
 def _load(
     path: str, kind: str, fmt: str, candidates: Sequence[str], *, allow_empty: bool = False
-) -> tuple[str, Any, int]:
-    """Reads a file as one of ``candidates``; returns the type, the message and the
-    size in bytes. "auto" takes a type that parses without unknown fields; where
-    several do, the one that reads the most fields into its schema.
-
-    A graph_def comes back as the ``graph_def`` of an otherwise empty
-    MetaGraphDef, parsed there so that an export can be built around it."""
-    data = _read(path, allow_empty=allow_empty)
-    if kind != "auto":
-        return kind, _parse(data, kind, path, fmt), len(data)
-    best: tuple[int, str, Any] | None = None
-    reasons: list[str] = []
-    for name in candidates:
-        try:
-            parsed = _parse(data, name, path, fmt)
-        except DecodeError as error:
-            reasons.append(f"as {name}: {str(error).split(': ', 1)[-1]}")
-            continue
-        content = parsed.graph_def if name == "graph_def" else parsed
-        if _codec.has_unknown_fields(content, _SAMPLE):
-            reasons.append(f"as {name}: fields unknown to {_TYPES[name].DESCRIPTOR.full_name}")
-        else:
-            score = _field_count(content)
-            if best is None or score > best[0]:
-                best = (score, name, parsed)
-        del parsed, content  # no more than the best parse is kept during the next one
-    if best is None:
-        names = ", ".join(candidates)
-        raise DecodeError(
-            path, f"is none of {names} in binary or text format ({'; '.join(reasons)})"
-        )
-    return best[1], best[2], len(data)
-
-
-def _parse(data: bytes, kind: str, path: str, fmt: str) -> Any:
-    if kind == "graph_def":
-        holder = MetaGraphDef()
-        _codec.parse_into(data, holder.graph_def, path, fmt)
-        return holder
-    return _codec.parse_message(data, _TYPES[kind], path, fmt)
-
-
-# The type of a file is told from the first items of each repeated field: a
-# graph of a million nodes is told as fast as one of ten.
-_SAMPLE = 64
-
-
-def _field_count(message: _message.Message) -> int:
-    """How many fields a parse filled, nested ones included, in the first
-    ``_SAMPLE`` items of each repeated field: the reading of a file as the
-    right type interprets more of it as structure."""
-    count = 0
-    for descriptor, value in message.ListFields():
-        if descriptor.message_type is None:
-            count += 1
-        elif descriptor.message_type.GetOptions().map_entry:
-            count += len(value)
-        elif descriptor.is_repeated:
-            count += sum(1 + _field_count(item) for item in itertools.islice(value, _SAMPLE))
-        else:
-            count += 1 + _field_count(value)
-    return count
+) -> tuple[_input.Parsed, int]:
+    """Reads a file as one of ``candidates`` (``kind`` "auto") or as ``kind``;
+    returns it parsed and its size in bytes."""
+    data = _input.read(
+        path, allow_empty=allow_empty, empty_hint=" (pass --allow-empty to export an empty graph)"
+    )
+    if kind == "auto":
+        return _input.tell(data, candidates, path, fmt), len(data)
+    return _input.parse(data, kind, path, fmt), len(data)
 
 
 def run_export(arguments: argparse.Namespace) -> int:
@@ -123,17 +43,18 @@ def run_export(arguments: argparse.Namespace) -> int:
             "--save-debug-info", "writes a file beside the output, and the output is stdout"
         )
     _refuse_overwriting_inputs(arguments)
-    kind, parsed, _ = _load(
+    parsed, _ = _load(
         arguments.input,
         arguments.input_type,
         arguments.input_format,
         ("snapshot", "graph_def"),
         allow_empty=arguments.allow_empty,
     )
-    graph = parsed if kind == "snapshot" else None
-    holder = parsed if kind == "graph_def" else None
+    graph = parsed.message if parsed.kind == "snapshot" else None
+    holder = parsed.holder if parsed.kind == "graph_def" else None
     if arguments.graph_def:
-        holder = _parse(_read(arguments.graph_def), "graph_def", arguments.graph_def, "auto")
+        data = _input.read(arguments.graph_def)
+        holder = _input.parse(data, "graph_def", arguments.graph_def, "auto").holder
     if arguments.save_debug_info and graph is None:
         # TensorFlow looks every exported node up in the graph it exports from
         # (spec EXP-DEBUG-4), and a GraphDef alone is no such graph.
@@ -146,14 +67,15 @@ def run_export(arguments: argparse.Namespace) -> int:
     meta_info_def = None
     if arguments.meta_info_def:
         meta_info_def = _codec.parse_message(
-            _read(arguments.meta_info_def), MetaGraphDef.MetaInfoDef, arguments.meta_info_def
+            _input.read(arguments.meta_info_def), MetaGraphDef.MetaInfoDef, arguments.meta_info_def
         )
     saver_def = None
     if arguments.saver_def:
-        saver_def = _codec.parse_message(_read(arguments.saver_def), SaverDef, arguments.saver_def)
+        data = _input.read(arguments.saver_def)
+        saver_def = _codec.parse_message(data, SaverDef, arguments.saver_def)
     op_defs: list[OpDef] = []
     for path in arguments.op_defs:
-        op_defs.extend(_codec.parse_message(_read(path), OpList, path).op)
+        op_defs.extend(_codec.parse_message(_input.read(path), OpList, path).op)
     collection_list: list[str] | None = arguments.collections
     if arguments.no_collections:
         collection_list = []
@@ -251,7 +173,7 @@ def _refuse_overwriting_inputs(arguments: argparse.Namespace) -> None:
 
 
 def run_inspect(arguments: argparse.Namespace) -> int:
-    kind, parsed, size = _load(
+    loaded, size = _load(
         arguments.file,
         arguments.input_type,
         arguments.input_format,
@@ -259,19 +181,19 @@ def run_inspect(arguments: argparse.Namespace) -> int:
         # so loose that many other files parse as one.
         INSPECTED_TYPES if arguments.file.endswith(".debug") else INSPECTED_TYPES[:-1],
     )
-    if kind == "debug_info":
-        return _inspect_debug_info(arguments, parsed, size)
-    if kind == "meta_graph_def":
-        summary = _summary(parsed)
-    elif kind == "snapshot":
+    kind, message = loaded.kind, loaded.message
+    if isinstance(message, GraphDebugInfo):
+        return _inspect_debug_info(arguments, message, size)
+    if isinstance(message, GraphSnapshot):
         meta_graph_def = MetaGraphDef()
-        meta_graph_def.graph_def.CopyFrom(parsed.graph_def)
+        meta_graph_def.graph_def.CopyFrom(message.graph_def)
         summary = _summary(meta_graph_def)
         summary["collections"] = {
-            collection.key: f"{len(collection.items)} items" for collection in parsed.collections
+            collection.key: f"{len(collection.items)} items" for collection in message.collections
         }
     else:
-        summary = _summary(parsed)
+        assert loaded.holder is not None  # a MetaGraphDef, or a GraphDef held in one
+        summary = _summary(loaded.holder)
     summary = {
         "file": arguments.file,
         "type": kind,
