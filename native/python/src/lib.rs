@@ -5,11 +5,11 @@
 //! `metagraph_export.api.v1.ExportArguments`, as one bytes object or a list
 //! of bytes objects whose concatenation it is (read in place, not joined), and
 //! optionally a serialized `tensorflow.OpList` of custom ops, and returns a
-//! `NativeResult`. It never
-//! writes a file: with `filename` set it builds what would be written (the
-//! file bytes, the debug info) and the caller writes it. It runs without the
-//! GIL; another thread stops it by calling `cancel.cancel()` on the `Cancel`
-//! it was given, and it then raises `Cancelled`. With `lossless=True`, for
+//! `NativeResult`. It never writes a file: with `filename` set it builds what
+//! would be written (the file bytes, the debug info) and the caller writes it.
+//! It runs without the GIL; another thread stops it by calling
+//! `cancel.cancel()` on the `Cancel` it was given, and it then raises
+//! `Cancelled`. With `lossless=True`, for
 //! bytes serialized from a message, it declines (`Unsupported`) arguments
 //! whose decoding dropped unknown fields, which the reference would keep.
 
@@ -198,12 +198,12 @@ fn guarded<T>(body: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "a panic".to_string());
-        Err(internal(&format!("internal error: {text}")))
+        Err(internal(&text))
     })
 }
 
-fn internal(message: &str) -> Failure {
-    Failure::Error(ExportError::internal(message.to_string()))
+fn internal(what: &str) -> Failure {
+    Failure::Error(ExportError::internal(format!("internal error: {what}")))
 }
 
 /// Writes the meta graph's encoding into `buffer`, exactly as long as it.
@@ -211,10 +211,10 @@ fn fill(exported: &Exported, buffer: &mut [u8]) -> Result<(), Failure> {
     let mut rest = &mut buffer[..];
     exported
         .write_meta_graph_def(&mut rest)
-        .map_err(|error| internal(&format!("internal error: encoding the meta graph: {error}")))?;
+        .map_err(|error| internal(&format!("encoding the meta graph: {error}")))?;
     if !rest.is_empty() {
         return Err(internal(
-            "internal error: the meta graph's encoding is shorter than measured",
+            "the meta graph's encoding is shorter than measured",
         ));
     }
     Ok(())
