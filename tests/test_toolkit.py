@@ -385,3 +385,19 @@ def test_progress_bar_on_a_terminal_only(large_graph: Path, tmp_path: Path) -> N
     piped = run("summarize", large_graph, cwd=tmp_path)
     assert piped.returncode == 0 and piped.stderr == ""
     assert piped.stdout.splitlines()[1].startswith("nodes: 300,016 ")
+
+
+def test_public_functions_stay_functions_after_their_modules_are_imported() -> None:
+    # A fresh interpreter: the toolkit's modules imported first (as the command
+    # line and other callers do), the package's public names asked for after.
+    code = (
+        "import importlib\n"
+        "for name in ('diff', 'prune', 'summarize', 'canonical', 'saved_model'):\n"
+        "    importlib.import_module('metagraph_export._toolkit.' + name)\n"
+        "import metagraph_export\n"
+        "for name in ('diff', 'prune', 'summarize', 'canonical_bytes', 'content_hash',\n"
+        "             'read_saved_model'):\n"
+        "    assert callable(getattr(metagraph_export, name)), name\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

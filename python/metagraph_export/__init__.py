@@ -27,17 +27,11 @@ if TYPE_CHECKING:
     from ._exporter import Diagnostic
     from ._import_api import ImportResult, import_meta_graph
     from ._registry import OpRegistry, default_registry
-    from ._toolkit import (
-        GraphDiff,
-        SavedModelInfo,
-        Summary,
-        canonical_bytes,
-        content_hash,
-        diff,
-        prune,
-        read_saved_model,
-        summarize,
-    )
+    from ._toolkit.canonical import canonical_bytes, content_hash
+    from ._toolkit.diff import GraphDiff, diff
+    from ._toolkit.prune import prune
+    from ._toolkit.saved_model import SavedModelInfo, read_saved_model
+    from ._toolkit.summarize import Summary, summarize
     from .snapshot.v1.snapshot_pb2 import GraphSnapshot
 
 __version__ = "0.1.0"
@@ -54,20 +48,18 @@ _LAZY = {
     "OpRegistry": "._registry",
     "default_registry": "._registry",
     "GraphSnapshot": ".snapshot.v1.snapshot_pb2",
-    **dict.fromkeys(
-        (
-            "GraphDiff",
-            "SavedModelInfo",
-            "Summary",
-            "canonical_bytes",
-            "content_hash",
-            "diff",
-            "prune",
-            "read_saved_model",
-            "summarize",
-        ),
-        "._toolkit",
-    ),
+    # From the modules that define them, not through the toolkit package:
+    # once its submodule ``diff`` (``prune``, ``summarize``) is imported, the
+    # package's attribute of that name is the submodule, not the function.
+    "GraphDiff": "._toolkit.diff",
+    "diff": "._toolkit.diff",
+    "SavedModelInfo": "._toolkit.saved_model",
+    "read_saved_model": "._toolkit.saved_model",
+    "Summary": "._toolkit.summarize",
+    "summarize": "._toolkit.summarize",
+    "canonical_bytes": "._toolkit.canonical",
+    "content_hash": "._toolkit.canonical",
+    "prune": "._toolkit.prune",
 }
 
 

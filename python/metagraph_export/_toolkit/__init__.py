@@ -14,11 +14,14 @@ if TYPE_CHECKING:
     from ._read import Loaded, load
     from .canonical import canonical_bytes, content_hash
     from .convert import encode
-    from .diff import EntryDiff, GraphDiff, diff
-    from .prune import extract_sub_graph, prune
+    from .diff import EntryDiff, GraphDiff
+    from .prune import extract_sub_graph
     from .saved_model import SavedModelInfo, read_saved_model
-    from .summarize import Summary, Variable, summarize
+    from .summarize import Summary, Variable
 
+# The functions diff, prune and summarize are not among these names: each
+# shares its name with the submodule that defines it, which becomes the
+# package's attribute once imported. Import them from their modules.
 _MODULES = {
     "Change": "._fields",
     "Loaded": "._read",
@@ -28,14 +31,11 @@ _MODULES = {
     "encode": ".convert",
     "EntryDiff": ".diff",
     "GraphDiff": ".diff",
-    "diff": ".diff",
     "extract_sub_graph": ".prune",
-    "prune": ".prune",
     "SavedModelInfo": ".saved_model",
     "read_saved_model": ".saved_model",
     "Summary": ".summarize",
     "Variable": ".summarize",
-    "summarize": ".summarize",
 }
 
 
@@ -58,11 +58,8 @@ __all__ = [
     "Variable",
     "canonical_bytes",
     "content_hash",
-    "diff",
     "encode",
     "extract_sub_graph",
     "load",
-    "prune",
     "read_saved_model",
-    "summarize",
 ]
