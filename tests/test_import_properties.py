@@ -141,6 +141,8 @@ _NOT_IMPORTABLE = (
     "not in the graph",
     "does not exist",
     "is not UTF-8",
+    # A value of another kind than its AttrDef's type (IMP-NODE-5).
+    " expected for attr ",
 )
 
 
