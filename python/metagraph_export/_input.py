@@ -1,7 +1,8 @@
 """Input files: their bytes, and the message they hold, told apart.
 
-Every command reads its inputs here: ``export``, ``inspect`` and the
-toolkit's commands. A file is binary or text; with the input type "auto", it
+``export``, ``inspect`` and the toolkit's commands read their inputs here
+(``import`` reads its file as the specification of import says, IMP-READ, in
+``_importer``). A file is binary or text; with the input type "auto", it
 is parsed as each candidate type, and the type that parses without unknown
 fields and reads the most fields into its schema wins (the first candidate on
 a tie). Only the first items of each repeated field are looked at, so that a
