@@ -143,6 +143,8 @@ _NOT_IMPORTABLE = (
     "is not UTF-8",
     # A value of another kind than its AttrDef's type (IMP-NODE-5).
     " expected for attr ",
+    # Fewer _output_shapes than the node has outputs (IMP-NODE-6).
+    "the _output_shapes attribute specifies shapes for",
 )
 
 
