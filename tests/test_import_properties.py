@@ -141,8 +141,9 @@ _NOT_IMPORTABLE = (
     "not in the graph",
     "does not exist",
     "is not UTF-8",
-    # A value of another kind than its AttrDef's type (IMP-NODE-5).
-    " expected for attr ",
+    # An attribute value its AttrDef refuses: missing, of another kind, an
+    # invalid DataType, under the minimum, not allowed (IMP-NODE-5).
+    " for attr '",
     # Fewer _output_shapes than the node has outputs (IMP-NODE-6).
     "the _output_shapes attribute specifies shapes for",
 )
